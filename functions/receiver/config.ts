@@ -1,0 +1,78 @@
+import { ConfigError } from './errors.js';
+import type { WebhookProvider } from './providers/provider.js';
+import { PROVIDERS } from './providers/registry.js';
+
+/**
+ * The environment variables the construct sets on the function. Read once at start; a missing or
+ * malformed value stops the start with a message naming the variable.
+ */
+export const ENV = {
+  provider: 'WEBHOOK_PROVIDER',
+  eventBusName: 'EVENT_BUS_NAME',
+  tableName: 'IDEMPOTENCY_TABLE_NAME',
+  secretArn: 'WEBHOOK_SECRET_ARN',
+  retentionDays: 'IDEMPOTENCY_RETENTION_DAYS',
+  leaseSeconds: 'CLAIM_LEASE_SECONDS',
+} as const;
+
+export const DEFAULT_RETENTION_DAYS = 30;
+export const DEFAULT_LEASE_SECONDS = 30;
+
+export interface ReceiverConfig {
+  readonly provider: WebhookProvider;
+  /** Bus name or ARN for PutEvents. */
+  readonly eventBusName: string;
+  readonly tableName: string;
+  readonly secretArn: string;
+  readonly retentionSeconds: number;
+  readonly leaseSeconds: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const BUS_NAME =
+  /^([A-Za-z0-9._/-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus\/[A-Za-z0-9._/-]{1,256})$/;
+const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
+
+function required(env: Env, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') throw new ConfigError(name, 'is required but not set.');
+  return value.trim();
+}
+
+function matching(env: Env, name: string, pattern: RegExp, what: string): string {
+  const value = required(env, name);
+  if (!pattern.test(value)) throw new ConfigError(name, `${JSON.stringify(value)} is not ${what}.`);
+  return value;
+}
+
+function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(name, `${JSON.stringify(raw)} is not a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+/** Reads and validates the receiver's configuration. Throws `ConfigError` naming the bad variable. */
+export function readConfig(env: Env): ReceiverConfig {
+  const providerName = required(env, ENV.provider);
+  const provider = PROVIDERS[providerName];
+  if (provider === undefined) {
+    throw new ConfigError(
+      ENV.provider,
+      `unknown provider ${JSON.stringify(providerName)}; expected one of ${Object.keys(PROVIDERS).join(', ')}.`,
+    );
+  }
+  return {
+    provider,
+    eventBusName: matching(env, ENV.eventBusName, BUS_NAME, 'an EventBridge bus name or ARN'),
+    tableName: matching(env, ENV.tableName, TABLE_NAME, 'a DynamoDB table name'),
+    secretArn: matching(env, ENV.secretArn, SECRET_ARN, 'a Secrets Manager secret ARN'),
+    retentionSeconds: wholeNumber(env, ENV.retentionDays, DEFAULT_RETENTION_DAYS, 1, 3650) * 86_400,
+    leaseSeconds: wholeNumber(env, ENV.leaseSeconds, DEFAULT_LEASE_SECONDS, 5, 900),
+  };
+}

@@ -1,0 +1,114 @@
+/**
+ * The receiver's error family. Every failure on the request path is one of these; `to-response.ts`
+ * is the one place that turns them into HTTP answers. `expose` says whether the message is safe to
+ * show the caller: true for the caller's own mistakes (4xx), false for ours (5xx), whose details
+ * stay in the log.
+ */
+
+/** What happened to a request, in one word: the log's `verdict` and the answer's `status`. */
+export type Verdict =
+  | 'accepted'
+  | 'duplicate'
+  | 'quarantined'
+  | 'in_progress'
+  | 'forged'
+  | 'method_not_allowed'
+  | 'failed';
+
+interface ErrorOptions {
+  readonly cause?: unknown;
+}
+
+export abstract class ReceiverError extends Error {
+  abstract readonly statusCode: number;
+  /** A short machine-readable verdict, used in the log line and the response body. */
+  abstract readonly verdict: Verdict;
+
+  get expose(): boolean {
+    return this.statusCode < 500;
+  }
+
+  protected constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The request is not a POST. */
+export class MethodNotAllowedError extends ReceiverError {
+  readonly statusCode = 405;
+  readonly verdict = 'method_not_allowed';
+  constructor(readonly method: string) {
+    super(`Method ${method} is not allowed: webhooks are delivered with POST.`);
+  }
+}
+
+/**
+ * The signature header is missing, malformed or matches none of the configured secrets. The
+ * message never contains the received or the expected signature, nor the secret.
+ */
+export class SignatureError extends ReceiverError {
+  readonly statusCode = 401;
+  readonly verdict = 'forged';
+  constructor(
+    message: string,
+    readonly reason: 'missing' | 'malformed' | 'mismatch',
+  ) {
+    super(message);
+  }
+}
+
+/** Another attempt holds a live claim on this event id; the provider should come back later. */
+export class InProgressError extends ReceiverError {
+  readonly statusCode = 409;
+  readonly verdict = 'in_progress';
+  constructor(
+    readonly eventId: string,
+    /** Whole seconds until the other attempt's lease runs out. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`Event ${eventId} is being processed by another delivery; retry after ${retryAfterSeconds}s.`);
+  }
+}
+
+/** The webhook secret could not be read, or has not been set yet. */
+export class SecretUnavailableError extends ReceiverError {
+  readonly statusCode = 503;
+  readonly verdict = 'failed';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** The idempotency table could not be read or written. */
+export class LedgerError extends ReceiverError {
+  readonly statusCode = 503;
+  readonly verdict = 'failed';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** PutEvents failed, or reported a failed entry. */
+export class PublishError extends ReceiverError {
+  readonly statusCode = 503;
+  readonly verdict = 'failed';
+  constructor(
+    message: string,
+    readonly errorCode?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A configuration value is missing or malformed. Thrown at start, never on a request. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}

@@ -1,0 +1,76 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import { readConfig } from './config.js';
+import { DynamoDbLedger } from './dynamodb-ledger.js';
+import { EventBridgePublisher } from './eventbridge-publisher.js';
+import { toFunctionUrlResult, toWebhookRequest } from './function-url.js';
+import { jsonLogger } from './logger.js';
+import { type ReceiveDependencies, receive } from './receive.js';
+import { systemClock, WebhookSecrets } from './secrets.js';
+
+// Everything here runs once per cold start. Endpoints come from the SDK's own configuration
+// (AWS_ENDPOINT_URL_<SERVICE> and friends), never from variables of ours.
+const config = readConfig(process.env);
+
+/**
+ * Bounded so a whole invocation (three calls, each with one retry) ends well inside ComplyCube's
+ * 15 seconds and the function's 10-second timeout.
+ */
+const clientConfig = {
+  maxAttempts: 2,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_500 },
+} as const;
+
+const logger = jsonLogger();
+const secretsManager = new SecretsManagerClient(clientConfig);
+const secrets = new WebhookSecrets({
+  source: {
+    description: `the webhook secret ${config.secretArn}`,
+    fetch: async () => {
+      const { SecretString, SecretBinary } = await secretsManager.send(
+        new GetSecretValueCommand({ SecretId: config.secretArn }),
+      );
+      return SecretString ?? Buffer.from(SecretBinary ?? new Uint8Array()).toString('utf8');
+    },
+  },
+});
+
+const deps: ReceiveDependencies = {
+  provider: config.provider,
+  secrets,
+  ledger: new DynamoDbLedger({
+    client: new DynamoDBClient(clientConfig),
+    tableName: config.tableName,
+    retentionSeconds: config.retentionSeconds,
+    leaseSeconds: config.leaseSeconds,
+  }),
+  publisher: new EventBridgePublisher({
+    client: new EventBridgeClient(clientConfig),
+    eventBusName: config.eventBusName,
+  }),
+  clock: systemClock,
+  logger,
+};
+
+// Fetch the secret during init, off the first request's clock. A failure is not fatal: the first
+// request tries again and answers 503 if it still cannot.
+await secrets.prefetch();
+
+/** Lambda function URL handler (payload format 2.0). */
+export async function handler(
+  event: LambdaFunctionURLEvent,
+  context?: Pick<Context, 'awsRequestId'>,
+): Promise<LambdaFunctionURLResult> {
+  const started = performance.now();
+  const result = await receive(toWebhookRequest(event), deps);
+  logger.info('webhook', {
+    ...result.log,
+    verdict: result.verdict,
+    status: result.statusCode,
+    durationMs: Math.round((performance.now() - started) * 10) / 10,
+    requestId: context?.awsRequestId,
+  });
+  return toFunctionUrlResult(result);
+}

@@ -1,0 +1,68 @@
+/**
+ * What differs between webhook providers, and nothing else. The receive path (verify, claim,
+ * publish) is shared; a provider is a value of this shape. Adding one is a new definition, not a
+ * fork of the core.
+ */
+export interface WebhookProvider {
+  /** Stable short name. Prefixes every idempotency key and names the provider in logs. Never change it. */
+  readonly name: string;
+  /** EventBridge `Source` of the provider's events. */
+  readonly source: string;
+  /** EventBridge `Source` of bodies that were authentic but not events (see quarantine in README). */
+  readonly quarantineSource: string;
+  /** Name of the header that carries the signature, lowercase (function URLs lowercase headers). */
+  readonly signatureHeader: string;
+  /**
+   * Turns the header value into the 32-byte HMAC-SHA256 digest it claims, or `undefined` when the
+   * value is not in an encoding this provider uses. Must be strict: no prefixes, no trailing junk.
+   */
+  decodeSignature(value: string): Buffer | undefined;
+  /**
+   * Reads the event out of a body that is authentic and valid JSON. Returns the reason when the
+   * body is not an event this receiver can route, so the core can keep it in quarantine.
+   */
+  readEvent(json: unknown, text: string): ReadEventResult;
+}
+
+/** An event as the receiver routes it. */
+export interface ProviderEvent {
+  /** The idempotency key within the provider. */
+  readonly id: string;
+  /** The EventBridge `DetailType`. */
+  readonly type: string;
+  /** The EventBridge `Time`, when the event carries a valid one. */
+  readonly time: Date | undefined;
+  /** The EventBridge `Detail`: the body exactly as received. */
+  readonly detail: string;
+}
+
+export type ReadEventResult =
+  | { readonly ok: true; readonly event: ProviderEvent }
+  | { readonly ok: false; readonly reason: string };
+
+/** EventBridge accepts at most 128 characters of `DetailType`. */
+export const MAX_DETAIL_TYPE_LENGTH = 128;
+/** Keeps the idempotency key well inside DynamoDB's 2048-byte partition key limit. */
+export const MAX_EVENT_ID_LENGTH = 256;
+
+const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Parses an ISO 8601 timestamp with a zone, or returns `undefined`. */
+export function parseTimestamp(value: unknown): Date | undefined {
+  if (typeof value !== 'string' || !ISO_TIMESTAMP.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : new Date(ms);
+}
+
+const HEX_LOWER = /^[0-9a-f]{64}$/;
+const HEX_UPPER = /^[0-9A-F]{64}$/;
+
+/** Exactly 64 hex characters, all lowercase or all uppercase; anything else is `undefined`. */
+export function decodeStrictHex(value: string): Buffer | undefined {
+  if (!HEX_LOWER.test(value) && !HEX_UPPER.test(value)) return undefined;
+  return Buffer.from(value, 'hex');
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

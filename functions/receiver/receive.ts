@@ -1,0 +1,290 @@
+import { createHash } from 'node:crypto';
+import { InProgressError, MethodNotAllowedError, ReceiverError, type Verdict } from './errors.js';
+import type { Ledger } from './ledger.js';
+import { describeError, type LogFields, type Logger } from './logger.js';
+import type { ProviderEvent, WebhookProvider } from './providers/provider.js';
+import type { BusEntry, Publisher } from './publisher.js';
+import type { Clock, WebhookSecrets } from './secrets.js';
+import { type Headers, matchSecret, mismatch, readSignature } from './verifier.js';
+
+/** A webhook request, independent of how it arrived (function URL, local server, test). */
+export interface WebhookRequest {
+  readonly method: string;
+  readonly headers: Headers;
+  /** The body bytes exactly as they arrived. */
+  readonly body: Buffer;
+}
+
+export interface ReceiveDependencies {
+  readonly provider: WebhookProvider;
+  readonly secrets: Pick<WebhookSecrets, 'current' | 'refreshIfStale'>;
+  readonly ledger: Ledger;
+  readonly publisher: Publisher;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** The answer to the provider, plus what the request log line says about it. */
+export interface ReceiveResult {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Readonly<Record<string, string>>;
+  readonly verdict: Verdict;
+  readonly log: LogFields;
+}
+
+/** `DetailType` of the bus entry that carries an authentic body which is not an event. */
+export const QUARANTINE_DETAIL_TYPE = 'Webhook Quarantined';
+
+/**
+ * Takes one webhook delivery from request to answer: verify, claim, publish, complete.
+ *
+ * The order is what keeps the guarantees: nothing is written before the signature holds; the claim
+ * is completed only after PutEvents succeeded; a failed publish releases the claim so the
+ * provider's retry is processed. Never throws: every failure becomes an answer.
+ */
+export async function receive(request: WebhookRequest, deps: ReceiveDependencies): Promise<ReceiveResult> {
+  const fields: Record<string, string | number | boolean | undefined> = { provider: deps.provider.name };
+  try {
+    return await handle(request, deps, fields);
+  } catch (error) {
+    return errorResult(error, fields, deps.logger);
+  }
+}
+
+async function handle(
+  request: WebhookRequest,
+  deps: ReceiveDependencies,
+  fields: Record<string, string | number | boolean | undefined>,
+): Promise<ReceiveResult> {
+  const { provider } = deps;
+  if (request.method.toUpperCase() !== 'POST') throw new MethodNotAllowedError(request.method);
+
+  await verify(request, deps, fields);
+
+  const bodySha256 = createHash('sha256').update(request.body).digest('hex');
+  const read = readBody(request.body, provider);
+  if (!read.ok) return quarantine(request, deps, fields, read.reason, bodySha256);
+
+  const { event } = read;
+  fields.eventId = event.id;
+  fields.eventType = event.type;
+  return deliver(
+    {
+      key: `${provider.name}#${event.id}`,
+      entry: { source: provider.source, detailType: event.type, detail: event.detail, time: event.time },
+      bodySha256,
+      accepted: { statusCode: 200, verdict: 'accepted', body: { status: 'accepted', eventId: event.id } },
+      duplicateBody: { status: 'duplicate', eventId: event.id },
+    },
+    deps,
+    fields,
+  );
+}
+
+async function verify(
+  request: WebhookRequest,
+  deps: ReceiveDependencies,
+  fields: Record<string, string | number | boolean | undefined>,
+): Promise<void> {
+  // Format first: a malformed header is refused without touching the secret or hashing the body.
+  const received = readSignature(deps.provider, request.headers);
+  let index = matchSecret(received, request.body, await deps.secrets.current());
+  if (index === -1) {
+    const refreshed = await deps.secrets.refreshIfStale();
+    if (refreshed !== undefined) {
+      index = matchSecret(received, request.body, refreshed);
+      fields.secretRefreshed = true;
+    }
+  }
+  if (index === -1) throw mismatch(deps.provider);
+  // Which secret matched tells the operator when the old one can be retired during a rotation.
+  fields.secretIndex = index;
+}
+
+type ReadBody =
+  | { readonly ok: true; readonly event: ProviderEvent }
+  | { readonly ok: false; readonly reason: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function readBody(body: Buffer, provider: WebhookProvider): ReadBody {
+  let text: string;
+  try {
+    text = utf8.decode(body);
+  } catch {
+    return { ok: false, reason: 'invalid_utf8' };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'not_json' };
+  }
+  return provider.readEvent(json, text);
+}
+
+/**
+ * An authentic body that is not an event cannot be routed, and must neither be lost nor refused
+ * (the provider disables a webhook that keeps failing). It goes onto the bus under the provider's
+ * quarantine source, which only the quarantine queue's rule matches; the body's digest is its
+ * idempotency key.
+ */
+function quarantine(
+  request: WebhookRequest,
+  deps: ReceiveDependencies,
+  fields: Record<string, string | number | boolean | undefined>,
+  reason: string,
+  bodySha256: string,
+): Promise<ReceiveResult> {
+  fields.quarantineReason = reason;
+  const text = reason === 'invalid_utf8' ? undefined : request.body.toString('utf8');
+  const detail = JSON.stringify({
+    provider: deps.provider.name,
+    reason,
+    bodySha256,
+    receivedAt: new Date(deps.clock.now()).toISOString(),
+    ...(text === undefined ? { bodyBase64: request.body.toString('base64') } : { body: text }),
+  });
+  return deliver(
+    {
+      key: `${deps.provider.name}#quarantine#${bodySha256}`,
+      entry: {
+        source: deps.provider.quarantineSource,
+        detailType: QUARANTINE_DETAIL_TYPE,
+        detail,
+        time: undefined,
+      },
+      bodySha256,
+      accepted: { statusCode: 202, verdict: 'quarantined', body: { status: 'quarantined', reason } },
+      duplicateBody: { status: 'duplicate', reason },
+    },
+    deps,
+    fields,
+  );
+}
+
+interface Delivery {
+  readonly key: string;
+  readonly entry: BusEntry;
+  readonly bodySha256: string;
+  readonly accepted: {
+    readonly statusCode: number;
+    readonly verdict: Verdict;
+    readonly body: Record<string, string>;
+  };
+  readonly duplicateBody: Record<string, string>;
+}
+
+async function deliver(
+  delivery: Delivery,
+  deps: ReceiveDependencies,
+  fields: Record<string, string | number | boolean | undefined>,
+): Promise<ReceiveResult> {
+  const { ledger, publisher, logger } = deps;
+  const claimed = await ledger.claim({
+    key: delivery.key,
+    eventType: delivery.entry.detailType,
+    bodySha256: delivery.bodySha256,
+  });
+
+  if (claimed.outcome === 'duplicate') {
+    if (claimed.bodySha256 !== undefined && claimed.bodySha256 !== delivery.bodySha256) {
+      // Same id, different bytes: worth a look, but the first body is the one on the bus.
+      logger.warn('event id came back with a different body', {
+        ...fields,
+        storedBodySha256: claimed.bodySha256,
+        receivedBodySha256: delivery.bodySha256,
+      });
+      fields.bodyDiffers = true;
+    }
+    return {
+      statusCode: 200,
+      headers: JSON_HEADERS,
+      body: delivery.duplicateBody,
+      verdict: 'duplicate',
+      log: fields,
+    };
+  }
+  if (claimed.outcome === 'in_progress') {
+    const seconds = Math.max(1, Math.ceil((claimed.leaseExpiresAt - deps.clock.now()) / 1000));
+    throw new InProgressError(String(fields.eventId ?? delivery.key), seconds);
+  }
+
+  const { claim } = claimed;
+  if (claim.tookOver) fields.tookOver = true;
+  try {
+    await publisher.publish(delivery.entry);
+  } catch (error) {
+    try {
+      await ledger.release(claim);
+    } catch (releaseError) {
+      // The claim stays until its lease runs out; until then retries get 409, then take it over.
+      logger.error('could not release the claim after a failed publish', {
+        ...fields,
+        ...describeError(releaseError),
+      });
+    }
+    throw error;
+  }
+
+  try {
+    const completed = await ledger.complete(claim);
+    if (completed === 'lease_lost') {
+      logger.warn('claim was taken over before completion; the event may be published twice', fields);
+      fields.leaseLost = true;
+    }
+  } catch (error) {
+    // The event is on the bus, so the answer is still a success. The claim stays in progress
+    // until its lease runs out; a redelivery after that publishes again (README, "Guarantees").
+    logger.error('event published but its record could not be completed', {
+      ...fields,
+      ...describeError(error),
+    });
+    fields.completionFailed = true;
+  }
+  const { accepted } = delivery;
+  return {
+    statusCode: accepted.statusCode,
+    headers: JSON_HEADERS,
+    body: accepted.body,
+    verdict: accepted.verdict,
+    log: fields,
+  };
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+/** The one place that turns an error into an answer. Our own failures say nothing about internals. */
+function errorResult(
+  error: unknown,
+  fields: Record<string, string | number | boolean | undefined>,
+  logger: Logger,
+): ReceiveResult {
+  if (error instanceof ReceiverError && error.expose) {
+    const headers: Record<string, string> = { ...JSON_HEADERS };
+    if (error instanceof InProgressError) headers['retry-after'] = String(error.retryAfterSeconds);
+    if (error instanceof MethodNotAllowedError) headers.allow = 'POST';
+    if ('reason' in error && typeof error.reason === 'string') fields.reason = error.reason;
+    return {
+      statusCode: error.statusCode,
+      headers,
+      body: { status: error.verdict, message: error.message },
+      verdict: error.verdict,
+      log: fields,
+    };
+  }
+  const statusCode = error instanceof ReceiverError ? error.statusCode : 500;
+  logger.error('request failed', { ...fields, ...describeError(error) });
+  return {
+    statusCode,
+    headers: JSON_HEADERS,
+    body: {
+      status: 'failed',
+      message:
+        'The event was not taken in because of a failure on our side. Retry the delivery; nothing was kept.',
+    },
+    verdict: 'failed',
+    log: { ...fields, ...describeError(error) },
+  };
+}

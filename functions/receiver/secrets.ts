@@ -1,0 +1,130 @@
+import { SecretUnavailableError } from './errors.js';
+
+/** Where the raw secret value comes from (Secrets Manager in production). */
+export interface SecretSource {
+  /** The secret's current value as stored. */
+  fetch(): Promise<string>;
+  /** Names the secret in messages, never its value. */
+  readonly description: string;
+}
+
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/**
+ * Reads the stored value into the list of accepted webhook secrets.
+ *
+ * - Plain text: the webhook secret exactly as the provider's portal shows it (surrounding white
+ *   space, such as a pasted newline, is ignored).
+ * - A JSON object `{"current": "...", "next": "..."}`: both are accepted, which is how a rotation
+ *   runs without downtime. `next` (or `previous`) is optional.
+ *
+ * A JSON object without a `current` string, such as the placeholder the stack creates, means the
+ * secret has not been set yet.
+ */
+export function parseSecretValue(value: string, description: string): Buffer[] {
+  const trimmed = value.trim();
+  if (trimmed.startsWith('{')) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(trimmed);
+    } catch (error) {
+      throw new SecretUnavailableError(
+        `${description} looks like JSON but does not parse; store the webhook secret as plain text or as {"current":"...","next":"..."}.`,
+        { cause: error },
+      );
+    }
+    const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+    const { current } = fields;
+    if (typeof current !== 'string' || current.trim() === '') {
+      throw new SecretUnavailableError(
+        `${description} has no webhook secret yet: put the secret from the provider's portal into it (see README, "Set the webhook secret").`,
+      );
+    }
+    const secrets = [current, fields.next, fields.previous]
+      .filter((s): s is string => typeof s === 'string' && s.trim() !== '')
+      .map((s) => Buffer.from(s.trim(), 'utf8'));
+    return secrets;
+  }
+  if (trimmed === '') {
+    throw new SecretUnavailableError(
+      `${description} is empty: put the secret from the provider's portal into it.`,
+    );
+  }
+  return [Buffer.from(trimmed, 'utf8')];
+}
+
+export interface WebhookSecretsOptions {
+  readonly source: SecretSource;
+  readonly clock?: Clock;
+  /** A failed signature refreshes the cache when it is older than this. @default 60_000 */
+  readonly refreshAfterMs?: number;
+}
+
+/**
+ * The accepted webhook secrets, fetched once and cached for the life of the process. A signature
+ * that matches none of them triggers one re-fetch when the cached copy is older than
+ * `refreshAfterMs`, so a rotated secret takes effect without a redeploy while a flood of forged
+ * requests costs at most one Secrets Manager call a minute.
+ */
+export class WebhookSecrets {
+  private readonly source: SecretSource;
+  private readonly clock: Clock;
+  private readonly refreshAfterMs: number;
+  private cached: { readonly secrets: readonly Buffer[]; readonly fetchedAt: number } | undefined;
+  private inflight: Promise<readonly Buffer[]> | undefined;
+
+  constructor(options: WebhookSecretsOptions) {
+    this.source = options.source;
+    this.clock = options.clock ?? systemClock;
+    this.refreshAfterMs = options.refreshAfterMs ?? 60_000;
+  }
+
+  /** The cached secrets, fetching them on first use. */
+  async current(): Promise<readonly Buffer[]> {
+    return this.cached?.secrets ?? this.load();
+  }
+
+  /**
+   * Fetches again if the cached copy is older than `refreshAfterMs` and returns the new secrets;
+   * `undefined` when the cache is fresh (nothing new to try).
+   */
+  async refreshIfStale(): Promise<readonly Buffer[] | undefined> {
+    const cached = this.cached;
+    if (cached !== undefined && this.clock.now() - cached.fetchedAt < this.refreshAfterMs) return undefined;
+    return this.load();
+  }
+
+  /** Starts the first fetch early (during Lambda init); a failure is retried on the first request. */
+  async prefetch(): Promise<void> {
+    try {
+      await this.current();
+    } catch {
+      // Reported by the request that needs the secret; init must not fail because of it.
+    }
+  }
+
+  private load(): Promise<readonly Buffer[]> {
+    // Concurrent callers share one fetch.
+    this.inflight ??= this.fetchAndParse().finally(() => {
+      this.inflight = undefined;
+    });
+    return this.inflight;
+  }
+
+  private async fetchAndParse(): Promise<readonly Buffer[]> {
+    let value: string;
+    try {
+      value = await this.source.fetch();
+    } catch (error) {
+      throw new SecretUnavailableError(`Could not read ${this.source.description}.`, { cause: error });
+    }
+    const secrets = parseSecretValue(value, this.source.description);
+    this.cached = { secrets, fetchedAt: this.clock.now() };
+    return secrets;
+  }
+}
