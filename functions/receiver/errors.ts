@@ -30,12 +30,12 @@ export abstract class ReceiverError extends Error {
 
   protected constructor(message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = new.target.name;
   }
 }
 
 /** The request is not a POST. */
 export class MethodNotAllowedError extends ReceiverError {
+  override readonly name = 'MethodNotAllowedError';
   readonly statusCode = 405;
   readonly verdict = 'method_not_allowed';
   constructor(readonly method: string) {
@@ -48,6 +48,7 @@ export class MethodNotAllowedError extends ReceiverError {
  * message never contains the received or the expected signature, nor the secret.
  */
 export class SignatureError extends ReceiverError {
+  override readonly name = 'SignatureError';
   readonly statusCode = 401;
   readonly verdict = 'forged';
   constructor(
@@ -60,6 +61,7 @@ export class SignatureError extends ReceiverError {
 
 /** Another attempt holds a live claim on this event id; the provider should come back later. */
 export class InProgressError extends ReceiverError {
+  override readonly name = 'InProgressError';
   readonly statusCode = 409;
   readonly verdict = 'in_progress';
   constructor(
@@ -73,6 +75,7 @@ export class InProgressError extends ReceiverError {
 
 /** The webhook secret could not be read, or has not been set yet. */
 export class SecretUnavailableError extends ReceiverError {
+  override readonly name = 'SecretUnavailableError';
   readonly statusCode = 503;
   readonly verdict = 'failed';
   constructor(message: string, options?: ErrorOptions) {
@@ -82,6 +85,7 @@ export class SecretUnavailableError extends ReceiverError {
 
 /** The idempotency table could not be read or written. */
 export class LedgerError extends ReceiverError {
+  override readonly name = 'LedgerError';
   readonly statusCode = 503;
   readonly verdict = 'failed';
   constructor(message: string, options?: ErrorOptions) {
@@ -91,6 +95,7 @@ export class LedgerError extends ReceiverError {
 
 /** PutEvents failed, or reported a failed entry. */
 export class PublishError extends ReceiverError {
+  override readonly name = 'PublishError';
   readonly statusCode = 503;
   readonly verdict = 'failed';
   constructor(
@@ -104,11 +109,11 @@ export class PublishError extends ReceiverError {
 
 /** A configuration value is missing or malformed. Thrown at start, never on a request. */
 export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
   constructor(
     readonly variable: string,
     message: string,
   ) {
     super(`${variable}: ${message}`);
-    this.name = 'ConfigError';
   }
 }

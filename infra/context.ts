@@ -1,0 +1,60 @@
+/** The app's settings, from CDK context (`cdk deploy -c key=value` or `cdk.json`). See README, "Configuration". */
+export interface AppContext {
+  readonly stackName: string;
+  readonly eventBusName: string | undefined;
+  readonly retentionDays: number | undefined;
+  readonly destroyOnRemoval: boolean;
+  readonly memorySize: number | undefined;
+  readonly exampleSubscriber: boolean;
+}
+
+export const CONTEXT_KEYS = {
+  stackName: 'stackName',
+  eventBusName: 'eventBusName',
+  retentionDays: 'retentionDays',
+  destroyOnRemoval: 'destroyOnRemoval',
+  memorySize: 'memorySize',
+  exampleSubscriber: 'exampleSubscriber',
+} as const;
+
+/** Reads and validates the context; a bad value throws a message naming the key and what to pass. */
+export function readAppContext(get: (key: string) => unknown): AppContext {
+  return {
+    stackName: text(get, CONTEXT_KEYS.stackName) ?? 'ComplyCubeWebhooks',
+    eventBusName: text(get, CONTEXT_KEYS.eventBusName),
+    retentionDays: integer(get, CONTEXT_KEYS.retentionDays),
+    destroyOnRemoval: flag(get, CONTEXT_KEYS.destroyOnRemoval) ?? false,
+    memorySize: integer(get, CONTEXT_KEYS.memorySize),
+    exampleSubscriber: flag(get, CONTEXT_KEYS.exampleSubscriber) ?? true,
+  };
+}
+
+function text(get: (key: string) => unknown, key: string): string | undefined {
+  const value = get(key);
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string')
+    throw new Error(`Context ${key} must be a string (got ${JSON.stringify(value)}).`);
+  return value;
+}
+
+function integer(get: (key: string) => unknown, key: string): number | undefined {
+  const value = get(key);
+  if (value === undefined || value === '') return undefined;
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(number)) {
+    throw new Error(
+      `Context ${key} must be a whole number, e.g. -c ${key}=30 (got ${JSON.stringify(value)}).`,
+    );
+  }
+  return number;
+}
+
+function flag(get: (key: string) => unknown, key: string): boolean | undefined {
+  const value = get(key);
+  if (value === undefined || value === '') return undefined;
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false') return false;
+  throw new Error(
+    `Context ${key} must be true or false, e.g. -c ${key}=false (got ${JSON.stringify(value)}).`,
+  );
+}

@@ -1,0 +1,12 @@
+export { functionBundling } from './bundling.js';
+export { ComplyCubeWebhooksStack, type ComplyCubeWebhooksStackProps } from './complycube-webhooks-stack.js';
+export { expandPatterns, matchesPattern, parsePatterns } from './event-types.js';
+export { type ProviderSpec, Providers } from './providers.js';
+export {
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionProps,
+  type SubscriptionTarget,
+  WebhookReceiver,
+  type WebhookReceiverProps,
+} from './webhook-receiver.js';

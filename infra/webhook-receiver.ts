@@ -1,0 +1,442 @@
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { ENV } from '../functions/receiver/config.js';
+import { LEDGER_ATTRIBUTES } from '../functions/receiver/dynamodb-ledger.js';
+import { functionBundling } from './bundling.js';
+import { expandPatterns, parsePatterns } from './event-types.js';
+import { type ProviderSpec, Providers } from './providers.js';
+
+/** Options of one subscription. */
+export interface SubscribeOptions {
+  /**
+   * Construct id of the subscription's rule. Changing it replaces the rule.
+   * @default - derived from the event types, e.g. `check.completed*` gives `OnCheckCompletedAll`
+   */
+  readonly id?: string;
+  /**
+   * Where events go that the target could not take after every retry.
+   * @default - a new encrypted queue for this subscription, kept 14 days
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
+  /**
+   * How many times EventBridge retries a failed delivery to the target.
+   * @default 185 (EventBridge's maximum, spread over `maxEventAge`)
+   */
+  readonly retryAttempts?: number;
+  /**
+   * How long EventBridge keeps retrying a delivery.
+   * @default Duration.hours(24)
+   */
+  readonly maxEventAge?: Duration;
+  /**
+   * The rule's description.
+   * @default - names the provider and the event types
+   */
+  readonly description?: string;
+}
+
+/** One subscription in the `subscriptions` prop. */
+export interface SubscriptionProps extends SubscribeOptions {
+  /** Exact types (`check.completed.clear`), families (`check.completed*`) or `*`. */
+  readonly eventTypes: readonly string[];
+  /** A Lambda function, an SQS queue, or any EventBridge rule target. */
+  readonly target: SubscriptionTarget;
+}
+
+/** What a subscription can deliver to. */
+export type SubscriptionTarget = events.IRuleTarget | lambda.IFunction | sqs.IQueue;
+
+/** What `subscribe` made. */
+export interface Subscription {
+  readonly rule: events.Rule;
+  /** The dead-letter queue of the target, unless the target brought its own. */
+  readonly deadLetterQueue: sqs.IQueue | undefined;
+  readonly eventTypes: readonly string[];
+}
+
+export interface WebhookReceiverProps {
+  /**
+   * The provider whose webhooks this receiver takes.
+   * @default Providers.COMPLYCUBE
+   */
+  readonly provider?: ProviderSpec;
+  /**
+   * The bus events are published on. Bring your own to share one bus between receivers.
+   * @default - a new event bus
+   */
+  readonly eventBus?: events.IEventBus;
+  /**
+   * The secret that holds the webhook secret the provider's portal shows (plain text, or
+   * `{"current":"…","next":"…"}` during a rotation).
+   * @default - a new secret holding a placeholder; the receiver answers 503 until it is set
+   */
+  readonly webhookSecret?: secretsmanager.ISecret;
+  /**
+   * How long a processed event id is remembered; a redelivery within it is acknowledged without
+   * publishing again. Longer than the provider's whole retry schedule.
+   * @default Duration.days(30)
+   */
+  readonly idempotencyRetention?: Duration;
+  /**
+   * What happens to the idempotency table, the created secret and the quarantine queue when the
+   * stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Memory of the receiver function, in MB. Lambda gives CPU in proportion, and a cold start is
+   * CPU-bound (loading the bundle, TLS to three services).
+   * @default 1024
+   */
+  readonly memorySize?: number;
+  /**
+   * How long the receiver's logs are kept.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * How long authentic bodies that are not events stay in the quarantine queue.
+   * @default Duration.days(14) (the SQS maximum)
+   */
+  readonly quarantineRetention?: Duration;
+  /**
+   * Subscriptions to create; each is the same as calling `subscribe`.
+   * @default - none
+   */
+  readonly subscriptions?: readonly SubscriptionProps[];
+}
+
+const DEFAULT_RETENTION = Duration.days(30);
+/** Under ComplyCube's 15 s, so the provider never gives up on an attempt we are still working on. */
+const FUNCTION_TIMEOUT = Duration.seconds(10);
+/** Longer than the function timeout, so a live attempt's claim is never taken over. */
+const CLAIM_LEASE = Duration.seconds(30);
+const DLQ_RETENTION = Duration.days(14);
+
+/**
+ * A webhook front door: a function URL that verifies each delivery's signature, records its id in
+ * DynamoDB and publishes it once onto EventBridge, where subscribers pick the event types they want.
+ *
+ * @example
+ * const receiver = new WebhookReceiver(this, 'ComplyCube');
+ * receiver.subscribe(['check.completed*'], onCheckCompleted);
+ * new CfnOutput(this, 'Url', { value: receiver.functionUrl.url });
+ */
+export class WebhookReceiver extends Construct {
+  readonly provider: ProviderSpec;
+  readonly eventBus: events.IEventBus;
+  readonly table: dynamodb.Table;
+  readonly webhookSecret: secretsmanager.ISecret;
+  readonly function: NodejsFunction;
+  readonly functionUrl: lambda.FunctionUrl;
+  /** Authentic bodies that are not events (see README, "Quarantine"). */
+  readonly quarantineQueue: sqs.Queue;
+  private readonly removalPolicy: RemovalPolicy;
+  private readonly patterns: string[] = [];
+
+  constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
+    super(scope, id);
+    this.provider = props.provider ?? Providers.COMPLYCUBE;
+    this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const retentionDays = validateRetention(props.idempotencyRetention ?? DEFAULT_RETENTION);
+    const memorySize = validateMemory(props.memorySize ?? 1024);
+    const { definition, displayName } = this.provider;
+
+    this.eventBus =
+      props.eventBus ?? new events.EventBus(this, 'Bus', { description: `${displayName} webhook events` });
+
+    this.table = new dynamodb.Table(this, 'Idempotency', {
+      partitionKey: { name: LEDGER_ATTRIBUTES.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: LEDGER_ATTRIBUTES.ttl,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      removalPolicy: this.removalPolicy,
+    });
+
+    this.webhookSecret = props.webhookSecret ?? this.createSecret(displayName);
+
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.function = new NodejsFunction(this, 'Function', {
+      description: `Receives ${displayName} webhooks: verify, deduplicate, publish to EventBridge`,
+      entry: fileURLToPath(new URL('../functions/receiver/handler.ts', import.meta.url)),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      timeout: FUNCTION_TIMEOUT,
+      logGroup,
+      bundling: functionBundling(),
+      environment: {
+        [ENV.provider]: definition.name,
+        // The ARN, so a bus shared from another account works as well as our own.
+        [ENV.eventBusName]: this.eventBus.eventBusArn,
+        [ENV.tableName]: this.table.tableName,
+        [ENV.secretArn]: this.webhookSecret.secretArn,
+        [ENV.retentionDays]: String(retentionDays),
+        [ENV.leaseSeconds]: String(CLAIM_LEASE.toSeconds()),
+      },
+    });
+
+    // Least privilege: the three item writes the ledger makes, PutEvents on this bus, read the secret.
+    this.table.grant(this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
+    this.eventBus.grantPutEventsTo(this.function);
+    this.webhookSecret.grantRead(this.function);
+
+    // AuthType NONE is deliberate: the provider cannot sign requests with AWS credentials. Every
+    // request is authenticated by its HMAC signature before anything is read, written or published.
+    this.functionUrl = this.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
+
+    this.quarantineQueue = new sqs.Queue(this, 'Quarantine', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: props.quarantineRetention ?? Duration.days(14),
+      removalPolicy: this.removalPolicy,
+    });
+    const quarantineRule = new events.Rule(this, 'QuarantineRule', {
+      eventBus: this.eventBus,
+      description: `Authentic ${displayName} bodies that are not events, kept for an operator`,
+      eventPattern: { source: [definition.quarantineSource] },
+    });
+    quarantineRule.addTarget(this.withDeliveryPolicy(quarantineRule, this.quarantineQueue, {}).target);
+
+    // Findings of the AwsSolutions checks (cdk-nag) that are deliberate, each with its reason.
+    Validations.of(this.quarantineQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'The quarantine queue is the last stop for bodies an operator reads by hand; the rule that feeds it has its own dead-letter queue.',
+    });
+    Validations.of(this.function).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'AWSLambdaBasicExecutionRole only allows writing the function’s own logs; it is the policy AWS maintains for exactly that.',
+    });
+
+    for (const subscription of props.subscriptions ?? []) {
+      this.subscribe(subscription.eventTypes, subscription.target, subscription);
+    }
+  }
+
+  /**
+   * Delivers the provider's events of the given types to a target: one rule keyed on the
+   * detail-type, with a retry policy and a dead-letter queue unless the target brings its own.
+   *
+   * @param eventTypes exact types (`check.completed.clear`), families ending in `*`
+   *   (`check.completed*` is every type starting with `check.completed`), or `*` for all
+   * @param target a Lambda function, an SQS queue, or any EventBridge rule target
+   *
+   * @example
+   * receiver.subscribe(['check.completed*'], onCheckCompleted);
+   * receiver.subscribe(['client.deleted'], eraseClientQueue, { retryAttempts: 10 });
+   */
+  subscribe(
+    eventTypes: string | readonly string[],
+    target: SubscriptionTarget,
+    options: SubscribeOptions = {},
+  ): Subscription {
+    const list = typeof eventTypes === 'string' ? [eventTypes] : [...eventTypes];
+    const parsed = parsePatterns(list);
+    const id = options.id ?? subscriptionId(list);
+    if (this.node.tryFindChild(id) !== undefined) {
+      throw new Error(
+        `A subscription with id '${id}' already exists on ${this.node.path}. Pass a distinct { id } to subscribe() for the second one.`,
+      );
+    }
+    const { definition, displayName, eventTypes: catalogue } = this.provider;
+    for (const pattern of list) {
+      if (expandPatterns([pattern], catalogue).length === 0) {
+        Annotations.of(this).addWarningV2(
+          `webhook-receiver:unknown-event-type:${pattern}`,
+          `'${pattern}' matches no ${displayName} event type documented today. It will still receive such events if the provider sends them; check the spelling (README, "Event catalogue").`,
+        );
+      }
+    }
+
+    const detailType: string[] = parsed.all
+      ? []
+      : [...parsed.exact, ...parsed.prefixes.flatMap((prefix) => events.Match.prefix(prefix))];
+    const rule = new events.Rule(this, id, {
+      eventBus: this.eventBus,
+      description: options.description ?? `${displayName} ${list.join(', ')}`.slice(0, 512),
+      eventPattern: {
+        source: [definition.source],
+        ...(detailType.length > 0 ? { detailType } : {}),
+      },
+    });
+    const delivery = this.withDeliveryPolicy(rule, target, options);
+    rule.addTarget(delivery.target);
+    this.patterns.push(...list);
+    // Read after addTarget: a ready-made target decides at bind time whether it needs our queue.
+    return { rule, deadLetterQueue: delivery.deadLetterQueue(), eventTypes: list };
+  }
+
+  /** Every pattern subscribed so far, as given. */
+  get subscribedEventTypes(): readonly string[] {
+    return [...new Set(this.patterns)].sort();
+  }
+
+  /**
+   * The documented event types the subscriptions need: tick these in the provider's portal.
+   * Families are expanded against the catalogue.
+   */
+  get portalEventTypes(): readonly string[] {
+    return expandPatterns(this.patterns, this.provider.eventTypes);
+  }
+
+  /** Adds an output listing the event types to enable in the portal; resolved at synth time. */
+  addPortalEventTypesOutput(id = 'PortalEventTypes'): CfnOutput {
+    return new CfnOutput(Stack.of(this), id, {
+      description: `Event types to enable for this webhook in the ${this.provider.displayName} portal`,
+      value: Token.asString({ resolve: () => this.portalEventTypes.join(',') || 'none' }),
+    });
+  }
+
+  private createSecret(displayName: string): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'WebhookSecret', {
+      description: `${displayName} webhook secret: paste the secret the portal shows (README, "Set the webhook secret")`,
+      // A placeholder without `current`: the receiver answers 503 "not set yet" instead of
+      // refusing every delivery as forged, so the provider keeps retrying until it is set.
+      generateSecretString: {
+        secretStringTemplate: JSON.stringify({ note: 'replace this whole value with the webhook secret' }),
+        generateStringKey: 'placeholder',
+        excludePunctuation: true,
+      },
+      removalPolicy: this.removalPolicy,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: `The value is issued by ${displayName} and rotated in its portal; Secrets Manager cannot rotate it. README describes a rotation without downtime.`,
+    });
+    return secret;
+  }
+
+  private withDeliveryPolicy(
+    rule: events.Rule,
+    target: SubscriptionTarget,
+    options: SubscribeOptions,
+  ): Delivery {
+    const retry = {
+      retryAttempts: options.retryAttempts ?? 185,
+      maxEventAge: options.maxEventAge ?? Duration.hours(24),
+    };
+    const dlq = (): sqs.IQueue => options.deadLetterQueue ?? this.createDeadLetterQueue(rule);
+    if (isRuleTarget(target)) {
+      return withDefaults(rule, target, retry, dlq);
+    }
+    const deadLetterQueue = dlq();
+    const built = isQueue(target)
+      ? new targets.SqsQueue(target, { deadLetterQueue, ...retry })
+      : new targets.LambdaFunction(target, { deadLetterQueue, ...retry });
+    return { target: built, deadLetterQueue: () => deadLetterQueue };
+  }
+
+  private createDeadLetterQueue(rule: events.Rule): sqs.Queue {
+    const queue = new sqs.Queue(this, `${rule.node.id}DeadLetters`, {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: DLQ_RETENTION,
+      removalPolicy: this.removalPolicy,
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is a dead-letter queue, of an EventBridge rule target; the check only recognises SQS redrive.',
+    });
+    return queue;
+  }
+}
+
+interface Delivery {
+  readonly target: events.IRuleTarget;
+  /** The dead-letter queue in use once the target is bound; undefined if the target brought its own. */
+  readonly deadLetterQueue: () => sqs.IQueue | undefined;
+}
+
+function isRuleTarget(target: SubscriptionTarget): target is events.IRuleTarget {
+  return (
+    'bind' in target &&
+    typeof target.bind === 'function' &&
+    !('functionArn' in target) &&
+    !('queueArn' in target)
+  );
+}
+
+function isQueue(target: SubscriptionTarget): target is sqs.IQueue {
+  return 'queueArn' in target;
+}
+
+/**
+ * Gives a ready-made rule target our retry policy and dead-letter queue when it has none of its own.
+ * The queue policy lets only this rule send to the dead-letter queue.
+ */
+function withDefaults(
+  rule: events.Rule,
+  inner: events.IRuleTarget,
+  retry: { retryAttempts: number; maxEventAge: Duration },
+  dlq: () => sqs.IQueue,
+): Delivery {
+  let deadLetterQueue: sqs.IQueue | undefined;
+  const target: events.IRuleTarget = {
+    bind(boundRule, id) {
+      const config = inner.bind(boundRule, id);
+      if (config.deadLetterConfig !== undefined) return config;
+      deadLetterQueue = dlq();
+      targets.addToDeadLetterQueueResourcePolicy(rule, deadLetterQueue);
+      return {
+        ...config,
+        deadLetterConfig: { arn: deadLetterQueue.queueArn },
+        retryPolicy: config.retryPolicy ?? {
+          maximumRetryAttempts: retry.retryAttempts,
+          maximumEventAgeInSeconds: retry.maxEventAge.toSeconds(),
+        },
+      };
+    },
+  };
+  return { target, deadLetterQueue: () => deadLetterQueue };
+}
+
+/** `check.completed*` → `OnCheckCompletedAll`; several patterns join with `And`. */
+export function subscriptionId(patterns: readonly string[]): string {
+  const words = (pattern: string): string =>
+    pattern === '*'
+      ? 'Everything'
+      : pattern
+          .replace(/\*$/, '.all')
+          .split(/[^A-Za-z0-9]+/)
+          .filter((w) => w.length > 0)
+          .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+          .join('');
+  const id = `On${patterns.map(words).join('And')}`;
+  if (id.length <= 80) return id;
+  return `${id.slice(0, 70)}${createHash('sha256').update(id).digest('hex').slice(0, 10)}`;
+}
+
+function validateRetention(retention: Duration): number {
+  const days = retention.toDays({ integral: false });
+  if (!Number.isInteger(days) || days < 1 || days > 3650) {
+    throw new Error(
+      `idempotencyRetention must be a whole number of days from 1 to 3650 (got ${retention.toHumanString()}); ComplyCube retries for hours, so keep it at least a few days.`,
+    );
+  }
+  return days;
+}
+
+function validateMemory(memorySize: number): number {
+  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
+    throw new Error(`memorySize must be a whole number of MB from 128 to 10240 (got ${memorySize}).`);
+  }
+  return memorySize;
+}
