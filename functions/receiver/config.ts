@@ -50,7 +50,7 @@ function matching(env: Env, name: string, pattern: RegExp, what: string): string
 function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return fallback;
-  const value = Number(raw);
+  const value = /^\d{1,9}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(name, `${JSON.stringify(raw)} is not a whole number from ${min} to ${max}.`);
   }
@@ -60,7 +60,8 @@ function wholeNumber(env: Env, name: string, fallback: number, min: number, max:
 /** Reads and validates the receiver's configuration. Throws `ConfigError` naming the bad variable. */
 export function readConfig(env: Env): ReceiverConfig {
   const providerName = required(env, ENV.provider);
-  const provider = PROVIDERS[providerName];
+  // Own properties only: `constructor` or `__proto__` must not pass for a provider.
+  const provider = Object.hasOwn(PROVIDERS, providerName) ? PROVIDERS[providerName] : undefined;
   if (provider === undefined) {
     throw new ConfigError(
       ENV.provider,

@@ -65,7 +65,8 @@ export async function handler(
 ): Promise<LambdaFunctionURLResult> {
   const started = performance.now();
   const result = await receive(toWebhookRequest(event), deps);
-  logger.info('webhook', {
+  const log = result.statusCode >= 500 ? logger.error : logger.info;
+  log('webhook', {
     ...result.log,
     verdict: result.verdict,
     status: result.statusCode,

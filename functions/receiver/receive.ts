@@ -48,7 +48,7 @@ export async function receive(request: WebhookRequest, deps: ReceiveDependencies
   try {
     return await handle(request, deps, fields);
   } catch (error) {
-    return errorResult(error, fields, deps.logger);
+    return errorResult(error, fields);
   }
 }
 
@@ -91,7 +91,12 @@ async function verify(
   const received = readSignature(deps.provider, request.headers);
   let index = matchSecret(received, request.body, await deps.secrets.current());
   if (index === -1) {
-    const refreshed = await deps.secrets.refreshIfStale();
+    // Perhaps the secret was rotated since we cached it. A failed refresh keeps the cached copy:
+    // the request is then refused as forged, and the provider retries it if it was authentic.
+    const refreshed = await deps.secrets.refreshIfStale().catch((error: unknown) => {
+      deps.logger.warn('could not refresh the webhook secret', { ...fields, ...describeError(error) });
+      return undefined;
+    });
     if (refreshed !== undefined) {
       index = matchSecret(received, request.body, refreshed);
       fields.secretRefreshed = true;
@@ -259,7 +264,6 @@ const JSON_HEADERS = { 'content-type': 'application/json' } as const;
 function errorResult(
   error: unknown,
   fields: Record<string, string | number | boolean | undefined>,
-  logger: Logger,
 ): ReceiveResult {
   if (error instanceof ReceiverError && error.expose) {
     const headers: Record<string, string> = { ...JSON_HEADERS };
@@ -275,7 +279,7 @@ function errorResult(
     };
   }
   const statusCode = error instanceof ReceiverError ? error.statusCode : 500;
-  logger.error('request failed', { ...fields, ...describeError(error) });
+  // The request's log line carries the error (level error); no second line for it.
   return {
     statusCode,
     headers: JSON_HEADERS,

@@ -32,10 +32,10 @@ export function parseSecretValue(value: string, description: string): Buffer[] {
     let parsed: unknown;
     try {
       parsed = JSON.parse(trimmed);
-    } catch (error) {
+    } catch {
+      // No `cause`: JSON.parse quotes the text around the fault, which would be part of the secret.
       throw new SecretUnavailableError(
         `${description} looks like JSON but does not parse; store the webhook secret as plain text or as {"current":"...","next":"..."}.`,
-        { cause: error },
       );
     }
     const fields = typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
@@ -63,6 +63,12 @@ export interface WebhookSecretsOptions {
   readonly clock?: Clock;
   /** A failed signature refreshes the cache when it is older than this. @default 60_000 */
   readonly refreshAfterMs?: number;
+  /**
+   * With nothing cached, a failed fetch (Secrets Manager down, secret not set yet) is answered from
+   * memory for this long, so a burst of requests does not become a burst of Secrets Manager calls.
+   * @default 5_000
+   */
+  readonly retryFailureAfterMs?: number;
 }
 
 /**
@@ -76,26 +82,35 @@ export class WebhookSecrets {
   private readonly clock: Clock;
   private readonly refreshAfterMs: number;
   private cached: { readonly secrets: readonly Buffer[]; readonly fetchedAt: number } | undefined;
+  /** The last failed fetch: repeated within `retryFailureAfterMs` without asking Secrets Manager again. */
+  private failure: { readonly error: unknown; readonly at: number } | undefined;
+  private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<readonly Buffer[]> | undefined;
+  private readonly retryFailureAfterMs: number;
 
   constructor(options: WebhookSecretsOptions) {
     this.source = options.source;
     this.clock = options.clock ?? systemClock;
     this.refreshAfterMs = options.refreshAfterMs ?? 60_000;
+    this.retryFailureAfterMs = options.retryFailureAfterMs ?? 5_000;
   }
 
   /** The cached secrets, fetching them on first use. */
   async current(): Promise<readonly Buffer[]> {
-    return this.cached?.secrets ?? this.load();
+    if (this.cached !== undefined) return this.cached.secrets;
+    const failure = this.failure;
+    if (failure !== undefined && this.clock.now() - failure.at < this.retryFailureAfterMs)
+      throw failure.error;
+    return this.load();
   }
 
   /**
-   * Fetches again if the cached copy is older than `refreshAfterMs` and returns the new secrets;
-   * `undefined` when the cache is fresh (nothing new to try).
+   * Fetches again if the last fetch (successful or not) is older than `refreshAfterMs` and returns
+   * the new secrets; `undefined` when it is too soon to ask again. Throws if the fetch fails; the
+   * cached secrets stay in use.
    */
   async refreshIfStale(): Promise<readonly Buffer[] | undefined> {
-    const cached = this.cached;
-    if (cached !== undefined && this.clock.now() - cached.fetchedAt < this.refreshAfterMs) return undefined;
+    if (this.clock.now() - this.lastAttemptAt < this.refreshAfterMs) return undefined;
     return this.load();
   }
 
@@ -104,7 +119,9 @@ export class WebhookSecrets {
     try {
       await this.current();
     } catch {
-      // Reported by the request that needs the secret; init must not fail because of it.
+      // Reported by the request that needs the secret, which tries again at once: init must not
+      // fail because of it, nor make the first request wait out the failure back-off.
+      this.failure = undefined;
     }
   }
 
@@ -117,14 +134,21 @@ export class WebhookSecrets {
   }
 
   private async fetchAndParse(): Promise<readonly Buffer[]> {
-    let value: string;
+    this.lastAttemptAt = this.clock.now();
     try {
-      value = await this.source.fetch();
+      let value: string;
+      try {
+        value = await this.source.fetch();
+      } catch (error) {
+        throw new SecretUnavailableError(`Could not read ${this.source.description}.`, { cause: error });
+      }
+      const secrets = parseSecretValue(value, this.source.description);
+      this.cached = { secrets, fetchedAt: this.clock.now() };
+      this.failure = undefined;
+      return secrets;
     } catch (error) {
-      throw new SecretUnavailableError(`Could not read ${this.source.description}.`, { cause: error });
+      this.failure = { error, at: this.clock.now() };
+      throw error;
     }
-    const secrets = parseSecretValue(value, this.source.description);
-    this.cached = { secrets, fetchedAt: this.clock.now() };
-    return secrets;
   }
 }

@@ -89,7 +89,9 @@ describe('the deployable app', () => {
     const code = readFileSync(join(receiverAsset, 'index.mjs'), 'utf8');
     // No import of the SDK from outside the bundle: the runtime's copy is never loaded. The only
     // SDK names left are optional packages the SDK probes for inside a try (CRT and SigV4a signing).
-    const external = [...code.matchAll(/(?:from\s*|require\(|import\()["'](@aws-sdk\/[^"']+)["']/g)].map((m) => m[1]);
+    const external = [...code.matchAll(/(?:from\s*|require\(|import\()["'](@aws-sdk\/[^"']+)["']/g)].map(
+      (m) => m[1],
+    );
     expect([...new Set(external)].sort()).toEqual(['@aws-sdk/signature-v4-crt', '@aws-sdk/signature-v4a']);
     expect(code.startsWith('import{createRequire')).toBe(true);
     // Minified: our own function names are gone.

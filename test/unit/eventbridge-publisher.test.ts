@@ -1,0 +1,124 @@
+import { EventBridgeClient, InternalException, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { PublishError } from '../../functions/receiver/errors.js';
+import { EventBridgePublisher } from '../../functions/receiver/eventbridge-publisher.js';
+import type { BusEntry } from '../../functions/receiver/publisher.js';
+
+const BUS = 'complycube-events';
+const ENTRY: BusEntry = {
+  source: 'com.complycube',
+  detailType: 'check.completed.clear',
+  detail: '{"id":"5ed170fe99c81a0007b9a3d3","type":"check.completed.clear"}',
+  time: new Date('2020-01-01T11:14:23.964Z'),
+};
+
+const eventBridge = mockClient(EventBridgeClient);
+
+function publisher(eventBusName = BUS): EventBridgePublisher {
+  return new EventBridgePublisher({
+    client: new EventBridgeClient({
+      region: 'eu-west-2',
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    }),
+    eventBusName,
+  });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject');
+}
+
+beforeEach(() => {
+  eventBridge.reset();
+});
+
+describe('EventBridgePublisher', () => {
+  it('sends exactly one entry on the configured bus', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+
+    await publisher().publish(ENTRY);
+
+    const calls = eventBridge.commandCalls(PutEventsCommand);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args[0].input.Entries).toEqual([
+      {
+        EventBusName: BUS,
+        Source: 'com.complycube',
+        DetailType: 'check.completed.clear',
+        Detail: ENTRY.detail,
+        Time: ENTRY.time,
+      },
+    ]);
+  });
+
+  it('passes a bus ARN through as the bus name', async () => {
+    const arn = 'arn:aws:events:eu-west-2:123456789012:event-bus/complycube-events';
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+
+    await publisher(arn).publish(ENTRY);
+
+    expect(eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.EventBusName).toBe(arn);
+  });
+
+  it('leaves Time out when the entry has none', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+
+    await publisher().publish({ ...ENTRY, time: undefined });
+
+    expect(eventBridge.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.Time).toBeUndefined();
+  });
+
+  it('resolves when the response has no FailedEntryCount', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ Entries: [{ EventId: 'e-1' }] });
+
+    await expect(publisher().publish(ENTRY)).resolves.toBeUndefined();
+  });
+
+  it('rejects with a PublishError carrying the ErrorCode when the entry failed', async () => {
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'InternalFailure', ErrorMessage: 'Internal service error.' }],
+    });
+
+    const error = await rejection(publisher().publish(ENTRY));
+
+    expect(error).toBeInstanceOf(PublishError);
+    expect(error).toMatchObject({ errorCode: 'InternalFailure', statusCode: 503 });
+    expect(error instanceof Error ? error.message : '').toContain('InternalFailure');
+  });
+
+  it('rejects with a PublishError without a code when a failed entry says nothing', async () => {
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 1, Entries: [{}] });
+
+    const error = await rejection(publisher().publish(ENTRY));
+
+    expect(error).toBeInstanceOf(PublishError);
+    expect(error).toMatchObject({ errorCode: undefined });
+  });
+
+  it('rejects with a PublishError carrying the cause when the SDK call fails', async () => {
+    const cause = new InternalException({ message: 'boom', $metadata: { httpStatusCode: 500 } });
+    eventBridge.on(PutEventsCommand).rejects(cause);
+
+    const error = await rejection(publisher().publish(ENTRY));
+
+    expect(error).toBeInstanceOf(PublishError);
+    expect(error).toMatchObject({ cause, errorCode: undefined });
+  });
+
+  it('rejects with a PublishError carrying the cause on a network failure', async () => {
+    const cause = new Error('socket hang up');
+    eventBridge.on(PutEventsCommand).rejects(cause);
+
+    const error = await rejection(publisher().publish(ENTRY));
+
+    expect(error).toBeInstanceOf(PublishError);
+    expect(error).toMatchObject({ cause });
+  });
+});
