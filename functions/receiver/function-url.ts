@@ -1,4 +1,4 @@
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import type { ReceiveResult, WebhookRequest } from './receive.js';
 
 /** A function URL event (payload format 2.0) as a webhook request: the body's bytes exactly as sent. */
@@ -11,6 +11,13 @@ export function toWebhookRequest(event: LambdaFunctionURLEvent): WebhookRequest 
   };
 }
 
-export function toFunctionUrlResult(result: ReceiveResult): LambdaFunctionURLResult {
+/** The structured function URL response (a subset of `LambdaFunctionURLResult`). */
+export interface FunctionUrlResponse {
+  readonly statusCode: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
+export function toFunctionUrlResult(result: ReceiveResult): FunctionUrlResponse {
   return { statusCode: result.statusCode, headers: { ...result.headers }, body: JSON.stringify(result.body) };
 }

@@ -1,11 +1,11 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { readConfig } from './config.js';
 import { DynamoDbLedger } from './dynamodb-ledger.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
-import { toFunctionUrlResult, toWebhookRequest } from './function-url.js';
+import { type FunctionUrlResponse, toFunctionUrlResult, toWebhookRequest } from './function-url.js';
 import { jsonLogger } from './logger.js';
 import { type ReceiveDependencies, receive } from './receive.js';
 import { systemClock, WebhookSecrets } from './secrets.js';
@@ -15,12 +15,13 @@ import { systemClock, WebhookSecrets } from './secrets.js';
 const config = readConfig(process.env);
 
 /**
- * Bounded so a whole invocation (three calls, each with one retry) ends well inside ComplyCube's
- * 15 seconds and the function's 10-second timeout.
+ * Bounded so a stalled dependency fails the invocation with a 503 well inside ComplyCube's 15
+ * seconds and the function's 10-second timeout. `throwOnRequestTimeout` matters: without it the
+ * SDK only logs a warning when `requestTimeout` passes and keeps waiting.
  */
 const clientConfig = {
   maxAttempts: 2,
-  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_500 },
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_500, throwOnRequestTimeout: true },
 } as const;
 
 const logger = jsonLogger();
@@ -62,7 +63,7 @@ await secrets.prefetch();
 export async function handler(
   event: LambdaFunctionURLEvent,
   context?: Pick<Context, 'awsRequestId'>,
-): Promise<LambdaFunctionURLResult> {
+): Promise<FunctionUrlResponse> {
   const started = performance.now();
   const result = await receive(toWebhookRequest(event), deps);
   const log = result.statusCode >= 500 ? logger.error : logger.info;

@@ -69,10 +69,15 @@ export interface WebhookSecretsOptions {
    * @default 5_000
    */
   readonly retryFailureAfterMs?: number;
+  /**
+   * The cached copy is read again on the first request after it is this old; if that read fails
+   * the copy stays in use. @default 300_000 (5 minutes)
+   */
+  readonly maxAgeMs?: number;
 }
 
 /**
- * The accepted webhook secrets, fetched once and cached for the life of the process. A signature
+ * The accepted webhook secrets, fetched once and cached (for at most `maxAgeMs`). A signature
  * that matches none of them triggers one re-fetch when the cached copy is older than
  * `refreshAfterMs`, so a rotated secret takes effect without a redeploy while a flood of forged
  * requests costs at most one Secrets Manager call a minute.
@@ -87,17 +92,28 @@ export class WebhookSecrets {
   private lastAttemptAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<readonly Buffer[]> | undefined;
   private readonly retryFailureAfterMs: number;
+  private readonly maxAgeMs: number;
 
   constructor(options: WebhookSecretsOptions) {
     this.source = options.source;
     this.clock = options.clock ?? systemClock;
     this.refreshAfterMs = options.refreshAfterMs ?? 60_000;
     this.retryFailureAfterMs = options.retryFailureAfterMs ?? 5_000;
+    this.maxAgeMs = options.maxAgeMs ?? 300_000;
   }
 
   /** The cached secrets, fetching them on first use. */
   async current(): Promise<readonly Buffer[]> {
-    if (this.cached !== undefined) return this.cached.secrets;
+    const cached = this.cached;
+    if (cached !== undefined) {
+      const now = this.clock.now();
+      // Past its maximum age the copy is read again, so a secret removed after a rotation (or
+      // because it leaked) stops verifying within `maxAgeMs` even if it keeps matching.
+      if (now - cached.fetchedAt < this.maxAgeMs || now - this.lastAttemptAt < this.refreshAfterMs) {
+        return cached.secrets;
+      }
+      return this.load().catch(() => cached.secrets);
+    }
     const failure = this.failure;
     if (failure !== undefined && this.clock.now() - failure.at < this.retryFailureAfterMs)
       throw failure.error;

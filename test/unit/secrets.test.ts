@@ -159,14 +159,15 @@ describe('WebhookSecrets', () => {
     expect(source.fetches).toBe(1);
   });
 
-  it('keeps serving the cached value after the stored one changes', async () => {
+  it('keeps serving the cached value for up to 5 minutes after the stored one changes', async () => {
     const { source, secrets, clock } = secretsWith('one');
     await secrets.current();
 
     source.value = 'two';
-    clock.advance(24 * 3_600_000);
+    clock.advance(299_000);
 
     expect(text(await secrets.current())).toEqual(['one']);
+    expect(source.fetches).toBe(1);
   });
 
   it('does not refresh a cache younger than refreshAfterMs', async () => {
@@ -264,6 +265,33 @@ describe('WebhookSecrets', () => {
     const second = await secrets.current();
 
     expect(text(second)).toEqual(['now-set']);
+  });
+
+  it('reads the secret again once the cached copy is 5 minutes old, so a removed secret stops verifying', async () => {
+    const { source, secrets, clock } = secretsWith(JSON.stringify({ current: 'old', next: 'new' }));
+    await secrets.current();
+    source.value = 'new';
+
+    clock.advance(299_999);
+    const stillCached = await secrets.current();
+    clock.advance(1);
+    const reread = await secrets.current();
+
+    expect(text(stillCached)).toEqual(['old', 'new']);
+    expect(text(reread)).toEqual(['new']);
+    expect(source.fetches).toBe(2);
+  });
+
+  it('keeps using the cached copy when the 5-minute re-read fails', async () => {
+    const { source, secrets, clock } = secretsWith('one');
+    await secrets.current();
+    clock.advance(300_000);
+    source.failNext(new Error('throttled'));
+
+    const kept = await secrets.current();
+
+    expect(text(kept)).toEqual(['one']);
+    expect(source.fetches).toBe(2);
   });
 
   it('asks Secrets Manager at most once a minute for refreshes, failed ones included', async () => {
