@@ -132,6 +132,24 @@ describe('the deployable app', () => {
   });
 });
 
+describe('npx cdk synth', () => {
+  it('synthesizes the app from a checkout with no AWS credentials, no region and no Docker', () => {
+    const out = mkdtempSync(join(tmpdir(), 'cdk-cli-'));
+    const env: Record<string, string> = { PATH: String(process.env.PATH), HOME: String(process.env.HOME) };
+    const result = spawnSync('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', out], {
+      cwd: new URL('../..', import.meta.url),
+      env,
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    expect(result.status, result.stderr.slice(-2000)).toBe(0);
+    const synthesized = JSON.parse(readFileSync(join(out, 'ComplyCubeWebhooks.template.json'), 'utf8')) as {
+      Resources: Record<string, { Type: string }>;
+    };
+    expect(Object.values(synthesized.Resources).map((r) => r.Type)).toContain('AWS::Lambda::Url');
+  });
+});
+
 describe('app context', () => {
   const from = (values: Record<string, unknown>) => (key: string) => values[key];
 
