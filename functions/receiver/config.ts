@@ -1,6 +1,7 @@
 import { ConfigError } from './errors.js';
 import type { WebhookProvider } from './providers/provider.js';
 import { PROVIDERS } from './providers/registry.js';
+import { SIGNATURE_VERIFICATION_MODES, type SignatureVerification } from './verifier.js';
 
 /**
  * The environment variables the construct sets on the function. Read once at start; a missing or
@@ -13,10 +14,16 @@ export const ENV = {
   secretArn: 'WEBHOOK_SECRET_ARN',
   retentionDays: 'IDEMPOTENCY_RETENTION_DAYS',
   leaseSeconds: 'CLAIM_LEASE_SECONDS',
+  signatureVerification: 'SIGNATURE_VERIFICATION',
+  maxBodyBytes: 'MAX_BODY_BYTES',
 } as const;
 
 export const DEFAULT_RETENTION_DAYS = 30;
 export const DEFAULT_LEASE_SECONDS = 30;
+/** ComplyCube events are a few KB; 1 MiB leaves room for any real one and refuses the absurd. */
+export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
+/** A function URL takes at most 6 MB; a larger limit would mean nothing. */
+export const FUNCTION_URL_MAX_BYTES = 6_291_456;
 
 export interface ReceiverConfig {
   readonly provider: WebhookProvider;
@@ -26,6 +33,9 @@ export interface ReceiverConfig {
   readonly secretArn: string;
   readonly retentionSeconds: number;
   readonly leaseSeconds: number;
+  /** `optional` only for a provider configured without signing; see `SignatureVerification`. */
+  readonly signatureVerification: SignatureVerification;
+  readonly maxBodyBytes: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -57,6 +67,25 @@ function wholeNumber(env: Env, name: string, fallback: number, min: number, max:
   return value;
 }
 
+function signatureVerification(env: Env, provider: WebhookProvider): SignatureVerification {
+  const raw = env[ENV.signatureVerification]?.trim() ?? '';
+  if (raw === '') return 'required';
+  const mode = SIGNATURE_VERIFICATION_MODES.find((m) => m === raw);
+  if (mode === undefined) {
+    throw new ConfigError(
+      ENV.signatureVerification,
+      `${JSON.stringify(raw)} is not one of ${SIGNATURE_VERIFICATION_MODES.join(', ')}.`,
+    );
+  }
+  if (mode === 'optional' && !provider.signingOptional) {
+    throw new ConfigError(
+      ENV.signatureVerification,
+      `"optional" is not possible for ${provider.name}, which signs every delivery; set it to required or leave it unset.`,
+    );
+  }
+  return mode;
+}
+
 /** Reads and validates the receiver's configuration. Throws `ConfigError` naming the bad variable. */
 export function readConfig(env: Env): ReceiverConfig {
   const providerName = required(env, ENV.provider);
@@ -75,5 +104,7 @@ export function readConfig(env: Env): ReceiverConfig {
     secretArn: matching(env, ENV.secretArn, SECRET_ARN, 'a Secrets Manager secret ARN'),
     retentionSeconds: wholeNumber(env, ENV.retentionDays, DEFAULT_RETENTION_DAYS, 1, 3650) * 86_400,
     leaseSeconds: wholeNumber(env, ENV.leaseSeconds, DEFAULT_LEASE_SECONDS, 5, 900),
+    signatureVerification: signatureVerification(env, provider),
+    maxBodyBytes: wholeNumber(env, ENV.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1_024, FUNCTION_URL_MAX_BYTES),
   };
 }

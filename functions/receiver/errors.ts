@@ -13,6 +13,7 @@ export type Verdict =
   | 'in_progress'
   | 'forged'
   | 'method_not_allowed'
+  | 'too_large'
   | 'failed';
 
 interface ErrorOptions {
@@ -40,6 +41,19 @@ export class MethodNotAllowedError extends ReceiverError {
   readonly verdict = 'method_not_allowed';
   constructor(readonly method: string) {
     super(`Method ${method} is not allowed: webhooks are delivered with POST.`);
+  }
+}
+
+/** The body is larger than the receiver accepts; refused before a byte of it is hashed. */
+export class PayloadTooLargeError extends ReceiverError {
+  readonly statusCode = 413;
+  readonly verdict = 'too_large';
+  override readonly name = 'PayloadTooLargeError';
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`The body is ${size} bytes; this receiver accepts at most ${limit} (MAX_BODY_BYTES).`);
   }
 }
 

@@ -53,6 +53,8 @@ const deps: ReceiveDependencies = {
   }),
   clock: systemClock,
   logger,
+  signatureVerification: config.signatureVerification,
+  limits: { maxBodyBytes: config.maxBodyBytes, maxEventAgeSeconds: config.retentionSeconds },
 };
 
 // Fetch the secret during init, off the first request's clock. A failure is not fatal: the first

@@ -1,11 +1,24 @@
 import { createHash } from 'node:crypto';
-import { InProgressError, MethodNotAllowedError, ReceiverError, type Verdict } from './errors.js';
+import {
+  InProgressError,
+  MethodNotAllowedError,
+  PayloadTooLargeError,
+  ReceiverError,
+  type Verdict,
+} from './errors.js';
 import type { Ledger } from './ledger.js';
 import { describeError, type LogFields, type Logger } from './logger.js';
 import type { ProviderEvent, WebhookProvider } from './providers/provider.js';
 import type { BusEntry, Publisher } from './publisher.js';
 import type { Clock, WebhookSecrets } from './secrets.js';
-import { type Headers, matchSecret, mismatch, readSignature } from './verifier.js';
+import {
+  carriesSignature,
+  type Headers,
+  matchSecret,
+  mismatch,
+  readSignature,
+  type SignatureVerification,
+} from './verifier.js';
 
 /** A webhook request, independent of how it arrived (function URL, local server, test). */
 export interface WebhookRequest {
@@ -22,7 +35,24 @@ export interface ReceiveDependencies {
   readonly publisher: Publisher;
   readonly clock: Clock;
   readonly logger: Logger;
+  readonly limits?: ReceiveLimits;
+  /** `optional` takes in requests without a signature header, for a provider that allows it. @default 'required' */
+  readonly signatureVerification?: SignatureVerification;
 }
+
+/** Bounds that protect the account and the subscribers. */
+export interface ReceiveLimits {
+  /** Larger bodies get 413 before anything is hashed. @default 1 MiB */
+  readonly maxBodyBytes?: number;
+  /**
+   * An event whose own time is older than this is not published, however authentic: its id may
+   * have been forgotten already, so it could be a replay. It is kept in quarantine instead.
+   * Set to the idempotency retention. @default 30 days
+   */
+  readonly maxEventAgeSeconds?: number;
+}
+
+const DEFAULT_LIMITS = { maxBodyBytes: 1_048_576, maxEventAgeSeconds: 30 * 86_400 } as const;
 
 /** The answer to the provider, plus what the request log line says about it. */
 export interface ReceiveResult {
@@ -59,6 +89,8 @@ async function handle(
 ): Promise<ReceiveResult> {
   const { provider } = deps;
   if (request.method.toUpperCase() !== 'POST') throw new MethodNotAllowedError(request.method);
+  const maxBodyBytes = deps.limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
+  if (request.body.length > maxBodyBytes) throw new PayloadTooLargeError(request.body.length, maxBodyBytes);
 
   await verify(request, deps, fields);
 
@@ -69,6 +101,12 @@ async function handle(
   const { event } = read;
   fields.eventId = event.id;
   fields.eventType = event.type;
+  const maxAgeMs = (deps.limits?.maxEventAgeSeconds ?? DEFAULT_LIMITS.maxEventAgeSeconds) * 1000;
+  if (event.time !== undefined && deps.clock.now() - event.time.getTime() > maxAgeMs) {
+    // Older than anything the ledger still remembers: a replay cannot be told from a late
+    // redelivery, so it is kept for a person to judge and never reaches the subscribers.
+    return quarantine(request, deps, fields, 'older_than_retention', bodySha256);
+  }
   return deliver(
     {
       key: `${provider.name}#${event.id}`,
@@ -87,6 +125,16 @@ async function verify(
   deps: ReceiveDependencies,
   fields: Record<string, string | number | boolean | undefined>,
 ): Promise<void> {
+  // Both the operator and the provider definition must allow it; config.ts refuses the mismatch
+  // at start, and this keeps a hand-built dependency set from getting around it.
+  if (
+    deps.signatureVerification === 'optional' &&
+    deps.provider.signingOptional &&
+    !carriesSignature(deps.provider, request.headers)
+  ) {
+    fields.unsigned = true;
+    return;
+  }
   // Format first: a malformed header is refused without touching the secret or hashing the body.
   const received = readSignature(deps.provider, request.headers);
   let index = matchSecret(received, request.body, await deps.secrets.current());

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_LEASE_SECONDS,
+  DEFAULT_MAX_BODY_BYTES,
   DEFAULT_RETENTION_DAYS,
   ENV,
   readConfig,
@@ -38,7 +39,16 @@ describe('readConfig: a valid environment', () => {
       secretArn: SECRET_ARN,
       retentionSeconds: DEFAULT_RETENTION_DAYS * 86_400,
       leaseSeconds: DEFAULT_LEASE_SECONDS,
+      maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     });
+  });
+
+  it('defaults the body limit to 1 MiB and refuses a limit beyond what a function URL accepts', () => {
+    expect(readConfig(VALID).maxBodyBytes).toBe(1_048_576);
+    expect(readConfig({ ...VALID, [ENV.maxBodyBytes]: '65536' }).maxBodyBytes).toBe(65_536);
+    expect(() => readConfig({ ...VALID, [ENV.maxBodyBytes]: '7000000' })).toThrow(
+      'MAX_BODY_BYTES: "7000000" is not a whole number from 1024 to 6291456.',
+    );
   });
 
   it('defaults retention to 30 days and the lease to 30 seconds', () => {

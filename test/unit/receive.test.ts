@@ -31,8 +31,11 @@ const BODY = `{ "id":"${EVENT_ID}",  "type" : "check.completed.clear",
   "resourceType":"check","payload":{"id":"5ed3918fbf06f30008e552c9","outcome":"clear","status":"complete","score":12345678901234567890,"createdAt":"2020-01-01T11:14:23.964Z","updatedAt":"2020-01-01T11:14:23.964Z"},
   "createdAt":"2020-01-01T11:14:23.964Z" }\n`;
 
+/** Shortly after the fixtures' and BODY's createdAt, so they are fresh events, not replays. */
+const NOW = Date.UTC(2020, 0, 1, 12, 0, 0);
+
 function setup(secretValue: string = SECRET) {
-  const clock = new FakeClock();
+  const clock = new FakeClock(NOW);
   const source = new FakeSecretSource(secretValue);
   const secrets = new WebhookSecrets({ source, clock });
   const ledger = new FakeLedger({ clock, retentionSeconds: RETENTION_SECONDS, leaseSeconds: LEASE_SECONDS });
@@ -784,5 +787,57 @@ describe('receive: nothing secret is ever said', () => {
 
     expect(result.statusCode).toBe(503);
     expect(leakedPieces(everythingSaid(result, logger), secret)).toEqual([]);
+  });
+});
+
+describe('receive: limits', () => {
+  it('answers 413 to a body over the limit before reading the secret or hashing anything', async () => {
+    const { deps, source, ledger, publisher } = setup();
+    const big = Buffer.alloc(2_049, 0x20);
+
+    const result = await receive(post(big), { ...deps, limits: { maxBodyBytes: 2_048 } });
+
+    expect(result.statusCode).toBe(413);
+    expect(result.body).toEqual({
+      status: 'too_large',
+      message: 'The body is 2049 bytes; this receiver accepts at most 2048 (MAX_BODY_BYTES).',
+    });
+    expect(source.fetches).toBe(0);
+    expect(ledger.calls).toEqual([]);
+    expect(publisher.entries).toEqual([]);
+  });
+
+  it('accepts a body exactly at the limit', async () => {
+    const { deps } = setup();
+    const body = Buffer.from(BODY);
+
+    const result = await receive(post(body), { ...deps, limits: { maxBodyBytes: body.length } });
+
+    expect(result.statusCode).toBe(200);
+  });
+
+  it('keeps an authentic event older than the retention in quarantine instead of publishing it again', async () => {
+    const { deps, publisher, clock } = setup();
+    clock.advance(31 * 86_400_000);
+
+    const result = await receive(post(BODY), { ...deps, limits: { maxEventAgeSeconds: 30 * 86_400 } });
+
+    expect(result.statusCode).toBe(202);
+    expect(result.body).toEqual({ status: 'quarantined', reason: 'older_than_retention' });
+    expect(publisher.entries.map((e) => e.source)).toEqual(['com.complycube.quarantine']);
+    expect(parseDetail(publisher.entries[0]?.detail)).toMatchObject({
+      reason: 'older_than_retention',
+      body: BODY,
+    });
+  });
+
+  it('publishes an event just inside the retention as usual', async () => {
+    const { deps, publisher, clock } = setup();
+    clock.advance(29 * 86_400_000);
+
+    const result = await receive(post(BODY), { ...deps, limits: { maxEventAgeSeconds: 30 * 86_400 } });
+
+    expect(result.statusCode).toBe(200);
+    expect(publisher.entries.map((e) => e.source)).toEqual([COMPLYCUBE_SOURCE]);
   });
 });
