@@ -10,8 +10,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ENV } from '../functions/receiver/config.js';
+import { ENV, FUNCTION_URL_MAX_BYTES } from '../functions/receiver/config.js';
 import { LEDGER_ATTRIBUTES } from '../functions/receiver/dynamodb-ledger.js';
+import type { SignatureVerification } from '../functions/receiver/verifier.js';
 import { functionBundling } from './bundling.js';
 import { expandPatterns, parsePatterns } from './event-types.js';
 import { type ProviderSpec, Providers } from './providers.js';
@@ -110,10 +111,31 @@ export interface WebhookReceiverProps {
    */
   readonly quarantineRetention?: Duration;
   /**
+   * Caps the receiver's concurrent executions, so a flood (or a hostile burst of forged requests)
+   * cannot take the account's whole Lambda concurrency. Past the cap the function URL answers
+   * 429 and the provider retries later.
+   * @default - no reservation: the account's unreserved pool
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Bodies larger than this get 413 before anything is hashed or written.
+   * @default 1_048_576 (1 MiB; ComplyCube events are a few KB)
+   */
+  readonly maxBodyBytes?: number;
+  /**
    * Subscriptions to create; each is the same as calling `subscribe`.
    * @default - none
    */
   readonly subscriptions?: readonly SubscriptionProps[];
+  /**
+   * `'optional'` says the provider is configured to send its webhooks unsigned: a request without
+   * the signature header is then taken in, so anyone who learns the URL can publish events and
+   * pre-empt real ones (README, "Unsigned deliveries"). A request that carries a signature is
+   * still verified. Only for a provider that can send unsigned webhooks (Compliancely); warns at
+   * synth time. Sign your webhooks instead whenever you can.
+   * @default 'required'
+   */
+  readonly signatureVerification?: SignatureVerification;
 }
 
 const DEFAULT_RETENTION = Duration.days(30);
@@ -150,7 +172,10 @@ export class WebhookReceiver extends Construct {
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retentionDays = validateRetention(props.idempotencyRetention ?? DEFAULT_RETENTION);
     const memorySize = validateMemory(props.memorySize ?? 1024);
+    const reservedConcurrency = validateWhole('reservedConcurrency', props.reservedConcurrency, 1, 10_000);
+    const maxBodyBytes = validateWhole('maxBodyBytes', props.maxBodyBytes, 1_024, FUNCTION_URL_MAX_BYTES);
     const { definition, displayName } = this.provider;
+    const signatureVerification = this.validateSignatureVerification(props.signatureVerification);
 
     this.eventBus =
       props.eventBus ?? new events.EventBus(this, 'Bus', { description: `${displayName} webhook events` });
@@ -177,6 +202,7 @@ export class WebhookReceiver extends Construct {
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
+      reservedConcurrentExecutions: reservedConcurrency,
       timeout: FUNCTION_TIMEOUT,
       logGroup,
       bundling: functionBundling(),
@@ -188,6 +214,8 @@ export class WebhookReceiver extends Construct {
         [ENV.secretArn]: this.webhookSecret.secretArn,
         [ENV.retentionDays]: String(retentionDays),
         [ENV.leaseSeconds]: String(CLAIM_LEASE.toSeconds()),
+        ...(maxBodyBytes === undefined ? {} : { [ENV.maxBodyBytes]: String(maxBodyBytes) }),
+        [ENV.signatureVerification]: signatureVerification,
       },
     });
 
@@ -224,6 +252,8 @@ export class WebhookReceiver extends Construct {
       reason:
         'AWSLambdaBasicExecutionRole only allows writing the function’s own logs; it is the policy AWS maintains for exactly that.',
     });
+
+    this.warnIfBusSharedWithSameProvider();
 
     for (const subscription of props.subscriptions ?? []) {
       this.subscribe(subscription.eventTypes, subscription.target, subscription);
@@ -296,12 +326,72 @@ export class WebhookReceiver extends Construct {
     return expandPatterns(this.patterns, this.provider.eventTypes);
   }
 
-  /** Adds an output listing the event types to enable in the portal; resolved at synth time. */
+  /**
+   * Adds an output listing the event types to enable in the portal (or, for a provider whose
+   * portal does not ask, the types the subscriptions listen to); resolved at synth time. Outputs
+   * live on the stack: give each receiver of a stack its own `id`.
+   *
+   * @example
+   * complyCube.addPortalEventTypesOutput();
+   * compliancely.addPortalEventTypesOutput('CompliancelyEventTypes');
+   */
   addPortalEventTypesOutput(id = 'PortalEventTypes'): CfnOutput {
-    return new CfnOutput(Stack.of(this), id, {
-      description: `Event types to enable for this webhook in the ${this.provider.displayName} portal`,
+    const stack = Stack.of(this);
+    if (stack.node.tryFindChild(id) !== undefined) {
+      throw new Error(
+        `The stack already has a construct '${id}'. With several receivers in one stack, pass each its own id, e.g. addPortalEventTypesOutput('${this.node.id}PortalEventTypes').`,
+      );
+    }
+    const { displayName, portalSelectsEventTypes } = this.provider;
+    return new CfnOutput(stack, id, {
+      description: portalSelectsEventTypes
+        ? `Event types to enable for this webhook in the ${displayName} portal`
+        : `Event types the ${displayName} subscriptions listen to (${displayName} sends every type; nothing to tick)`,
       value: Token.asString({ resolve: () => this.portalEventTypes.join(',') || 'none' }),
     });
+  }
+
+  private validateSignatureVerification(mode: SignatureVerification = 'required'): SignatureVerification {
+    const { definition, displayName } = this.provider;
+    if (mode !== 'required' && mode !== 'optional') {
+      throw new Error(
+        `signatureVerification must be 'required' or 'optional' (got ${JSON.stringify(mode)}).`,
+      );
+    }
+    if (mode === 'optional' && !definition.signingOptional) {
+      throw new Error(
+        `signatureVerification 'optional' is not possible for ${displayName}: it signs every webhook, so an unsigned request is never its own. Remove the prop.`,
+      );
+    }
+    if (mode === 'optional') {
+      Annotations.of(this).addWarningV2(
+        'webhook-receiver:unsigned-deliveries',
+        `${displayName} webhooks are taken in without a signature: anyone who learns the function URL can publish ${displayName} events and pre-empt real ones. Set a webhook secret in ${displayName} and remove signatureVerification (README, "Unsigned deliveries").`,
+      );
+    }
+    return mode;
+  }
+
+  /**
+   * Two receivers of one provider on one bus publish under the same source, so each one's
+   * subscriptions and quarantine queue would also get the other's events.
+   */
+  private warnIfBusSharedWithSameProvider(): void {
+    const twin = Stack.of(this)
+      .node.findAll()
+      .find(
+        (c): c is WebhookReceiver =>
+          c instanceof WebhookReceiver &&
+          c !== this &&
+          c.provider.definition.name === this.provider.definition.name &&
+          c.eventBus.eventBusArn === this.eventBus.eventBusArn,
+      );
+    if (twin !== undefined) {
+      Annotations.of(this).addWarningV2(
+        'webhook-receiver:same-provider-same-bus',
+        `${twin.node.path} already receives ${this.provider.displayName} webhooks on this bus. Both publish under the source '${this.provider.definition.source}', so each receiver's subscriptions and quarantine queue also get the other's events. Give each its own bus.`,
+      );
+    }
   }
 
   private createSecret(displayName: string): secretsmanager.Secret {
@@ -432,6 +522,19 @@ function validateRetention(retention: Duration): number {
     );
   }
   return days;
+}
+
+function validateWhole(
+  name: string,
+  value: number | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number from ${min} to ${max} (got ${value}).`);
+  }
+  return value;
 }
 
 function validateMemory(memorySize: number): number {

@@ -158,6 +158,34 @@ describe('WebhookReceiver resources', () => {
   });
 });
 
+describe('limits that protect the account', () => {
+  it('reserves concurrency when asked, and not by default', () => {
+    const capped = Template.fromStack(receiverStack({ reservedConcurrency: 20 }).stack);
+    capped.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 20 });
+    const uncapped = Template.fromStack(receiverStack().stack);
+    uncapped.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: Match.absent() });
+  });
+
+  it('passes a body limit to the function', () => {
+    const { stack } = receiverStack({ maxBodyBytes: 65_536 });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { [ENV.maxBodyBytes]: '65536' } },
+    });
+  });
+
+  it('refuses a reserved concurrency of zero, which would switch the receiver off', () => {
+    expect(() => receiverStack({ reservedConcurrency: 0 })).toThrow(
+      'reservedConcurrency must be a whole number from 1 to 10000 (got 0).',
+    );
+  });
+
+  it('refuses a body limit beyond what a function URL accepts', () => {
+    expect(() => receiverStack({ maxBodyBytes: 10_000_000 })).toThrow(
+      /maxBodyBytes must be a whole number from 1024 to 6291456/,
+    );
+  });
+});
+
 describe('subscribe', () => {
   it('creates one rule per subscription keyed on the provider source and the detail-type', () => {
     const { stack, receiver } = receiverStack();
