@@ -4,6 +4,14 @@ import type { WebhookProvider } from './providers/provider.js';
 
 export type Headers = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Whether a request must carry a signature. `optional` is for a provider set up without signing
+ * (only one whose definition has `signingOptional`): a request without the header is taken in
+ * unsigned, one with the header is still verified and refused if it does not match.
+ */
+export const SIGNATURE_VERIFICATION_MODES = ['required', 'optional'] as const;
+export type SignatureVerification = (typeof SIGNATURE_VERIFICATION_MODES)[number];
+
 export interface VerifyOptions {
   readonly provider: WebhookProvider;
   readonly headers: Headers;
@@ -28,6 +36,17 @@ export function getHeader(headers: Headers, name: string): string | undefined {
   return found;
 }
 
+/**
+ * Whether the request carries the provider's signature header with a value, under any spelling.
+ * Stricter than `getHeader`: two conflicting spellings count as carrying one (then refused as
+ * missing by `readSignature`), so they can never pass for an unsigned request.
+ */
+export function carriesSignature(provider: WebhookProvider, headers: Headers): boolean {
+  return Object.entries(headers).some(
+    ([key, value]) => key.toLowerCase() === provider.signatureHeader && value !== undefined && value !== '',
+  );
+}
+
 /** Reads and decodes the signature header; throws a `SignatureError` if it is missing or malformed. */
 export function readSignature(provider: WebhookProvider, headers: Headers): Buffer {
   const value = getHeader(headers, provider.signatureHeader);
@@ -37,7 +56,7 @@ export function readSignature(provider: WebhookProvider, headers: Headers): Buff
   const digest = provider.decodeSignature(value);
   if (digest === undefined) {
     throw new SignatureError(
-      `Malformed ${provider.signatureHeader} header: expected the HMAC-SHA256 of the body as 64 hex characters.`,
+      `Malformed ${provider.signatureHeader} header: expected the HMAC-SHA256 of the body as ${provider.signatureEncoding}.`,
       'malformed',
     );
   }

@@ -56,6 +56,9 @@ export const complyCube: WebhookProvider = {
   quarantineSource: `${COMPLYCUBE_SOURCE}.quarantine`,
   signatureHeader: 'complycube-signature',
   decodeSignature: decodeStrictHex,
+  signatureEncoding: '64 hex characters',
+  // ComplyCube signs every delivery; an unsigned request is never one of its own.
+  signingOptional: false,
   readEvent(json: unknown, text: string): ReadEventResult {
     if (!isRecord(json)) return { ok: false, reason: 'not_an_object' };
     const { id, type, createdAt } = json;

@@ -17,6 +17,14 @@ export interface WebhookProvider {
    * value is not in an encoding this provider uses. Must be strict: no prefixes, no trailing junk.
    */
   decodeSignature(value: string): Buffer | undefined;
+  /** The encodings `decodeSignature` accepts, for people: completes "expected the HMAC-SHA256 of the body as …". */
+  readonly signatureEncoding: string;
+  /**
+   * Whether the provider can be set up to send unsigned deliveries. Only then may a receiver be
+   * told to accept requests without a signature (`SIGNATURE_VERIFICATION=optional`); a provider
+   * that always signs keeps refusing them whatever the configuration says.
+   */
+  readonly signingOptional: boolean;
   /**
    * Reads the event out of a body that is authentic and valid JSON. Returns the reason when the
    * body is not an event this receiver can route, so the core can keep it in quarantine.
