@@ -40,6 +40,7 @@ describe('readConfig: a valid environment', () => {
       retentionSeconds: DEFAULT_RETENTION_DAYS * 86_400,
       leaseSeconds: DEFAULT_LEASE_SECONDS,
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+      signatureVerification: 'required',
     });
   });
 
