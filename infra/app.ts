@@ -13,6 +13,8 @@ new ComplyCubeWebhooksStack(app, context.stackName, {
   removalPolicy: context.destroyOnRemoval ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
   memorySize: context.memorySize,
   exampleSubscriber: context.exampleSubscriber,
+  compliancely: context.compliancely,
+  compliancelySignatureVerification: context.compliancelySignatureVerification,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -5,7 +5,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import type { SignatureVerification } from '../functions/receiver/verifier.js';
 import { functionBundling } from './bundling.js';
+import { Providers } from './providers.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
 export interface ComplyCubeWebhooksStackProps extends StackProps {
@@ -30,15 +32,29 @@ export interface ComplyCubeWebhooksStackProps extends StackProps {
    */
   readonly memorySize?: number;
   /**
-   * Deploy the example subscriber for the `check.completed*` family.
+   * Deploy the example subscribers: `check.completed*`, and `tin_check.did_not_match` when the
+   * Compliancely receiver is deployed.
    * @default true
    */
   readonly exampleSubscriber?: boolean;
+  /**
+   * Also deploy a Compliancely receiver, publishing on the same bus as the ComplyCube one.
+   * @default false
+   */
+  readonly compliancely?: boolean;
+  /**
+   * `'optional'` only if Compliancely is configured to send webhooks unsigned; see
+   * `WebhookReceiverProps.signatureVerification` and README, "Unsigned deliveries".
+   * @default 'required'
+   */
+  readonly compliancelySignatureVerification?: SignatureVerification;
 }
 
-/** The deployable app: a ComplyCube receiver and an example subscriber. */
+/** The deployable app: a ComplyCube receiver, optionally a Compliancely one on the same bus, and example subscribers. */
 export class ComplyCubeWebhooksStack extends Stack {
   readonly receiver: WebhookReceiver;
+  /** The Compliancely receiver, when `compliancely` is true. */
+  readonly compliancely: WebhookReceiver | undefined;
 
   constructor(scope: Construct, id: string, props: ComplyCubeWebhooksStackProps = {}) {
     super(scope, id, props);
@@ -55,24 +71,11 @@ export class ComplyCubeWebhooksStack extends Stack {
     });
 
     if (props.exampleSubscriber ?? true) {
-      const onCheckCompleted = new NodejsFunction(this, 'ExampleCheckCompleted', {
-        description: 'Example subscriber: logs the id and outcome of every completed ComplyCube check',
-        entry: fileURLToPath(new URL('../functions/example-subscriber/handler.ts', import.meta.url)),
-        handler: 'handler',
-        runtime: lambda.Runtime.NODEJS_24_X,
-        architecture: lambda.Architecture.ARM_64,
-        memorySize: 256,
-        timeout: Duration.seconds(10),
-        bundling: functionBundling(),
-        logGroup: new logs.LogGroup(this, 'ExampleCheckCompletedLogs', {
-          retention: logs.RetentionDays.ONE_MONTH,
-          removalPolicy: RemovalPolicy.DESTROY,
-        }),
-      });
-      Validations.of(onCheckCompleted).acknowledge({
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'AWSLambdaBasicExecutionRole only allows writing the function’s own logs.',
-      });
+      const onCheckCompleted = this.exampleSubscriber(
+        'ExampleCheckCompleted',
+        'handler.ts',
+        'Example subscriber: logs the id and outcome of every completed ComplyCube check',
+      );
       this.receiver.subscribe(['check.completed*'], onCheckCompleted);
     }
 
@@ -94,5 +97,64 @@ export class ComplyCubeWebhooksStack extends Stack {
       value: this.receiver.quarantineQueue.queueUrl,
     });
     this.receiver.addPortalEventTypesOutput();
+
+    this.compliancely = props.compliancely === true ? this.addCompliancely(props) : undefined;
+  }
+
+  /** A second provider through the same front door: its own receiver, the ComplyCube receiver's bus. */
+  private addCompliancely(props: ComplyCubeWebhooksStackProps): WebhookReceiver {
+    const receiver = new WebhookReceiver(this, 'Compliancely', {
+      provider: Providers.COMPLIANCELY,
+      eventBus: this.receiver.eventBus,
+      idempotencyRetention:
+        props.retentionDays === undefined ? undefined : Duration.days(props.retentionDays),
+      removalPolicy: props.removalPolicy,
+      memorySize: props.memorySize,
+      signatureVerification: props.compliancelySignatureVerification,
+    });
+    if (props.exampleSubscriber ?? true) {
+      const onDidNotMatch = this.exampleSubscriber(
+        'ExampleTinCheckDidNotMatch',
+        'tin-check.ts',
+        'Example subscriber: logs every Compliancely TIN check that did not match',
+      );
+      receiver.subscribe(['tin_check.did_not_match'], onDidNotMatch);
+    }
+    new CfnOutput(this, 'CompliancelyWebhookUrl', {
+      description: 'Enter this URL as the webhook endpoint in the Compliancely app',
+      value: receiver.functionUrl.url,
+    });
+    new CfnOutput(this, 'CompliancelyWebhookSecretArn', {
+      description: 'Put the secret you set in the Compliancely app into this secret (README, "Compliancely")',
+      value: receiver.webhookSecret.secretArn,
+    });
+    new CfnOutput(this, 'CompliancelyQuarantineQueueUrl', {
+      description: 'Authentic deliveries that were not Compliancely TIN check records',
+      value: receiver.quarantineQueue.queueUrl,
+    });
+    receiver.addPortalEventTypesOutput('CompliancelyEventTypes');
+    return receiver;
+  }
+
+  private exampleSubscriber(id: string, file: string, description: string): NodejsFunction {
+    const fn = new NodejsFunction(this, id, {
+      description,
+      entry: fileURLToPath(new URL(`../functions/example-subscriber/${file}`, import.meta.url)),
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      bundling: functionBundling(),
+      logGroup: new logs.LogGroup(this, `${id}Logs`, {
+        retention: logs.RetentionDays.ONE_MONTH,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWSLambdaBasicExecutionRole only allows writing the function’s own logs.',
+    });
+    return fn;
   }
 }

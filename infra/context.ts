@@ -1,3 +1,5 @@
+import { SIGNATURE_VERIFICATION_MODES, type SignatureVerification } from '../functions/receiver/verifier.js';
+
 /** The app's settings, from CDK context (`cdk deploy -c key=value` or `cdk.json`). See README, "Configuration". */
 export interface AppContext {
   readonly stackName: string;
@@ -6,6 +8,8 @@ export interface AppContext {
   readonly destroyOnRemoval: boolean;
   readonly memorySize: number | undefined;
   readonly exampleSubscriber: boolean;
+  readonly compliancely: boolean;
+  readonly compliancelySignatureVerification: SignatureVerification | undefined;
 }
 
 export const CONTEXT_KEYS = {
@@ -15,6 +19,8 @@ export const CONTEXT_KEYS = {
   destroyOnRemoval: 'destroyOnRemoval',
   memorySize: 'memorySize',
   exampleSubscriber: 'exampleSubscriber',
+  compliancely: 'compliancely',
+  compliancelySignatureVerification: 'compliancelySignatureVerification',
 } as const;
 
 /** Reads and validates the context; a bad value throws a message naming the key and what to pass. */
@@ -26,6 +32,27 @@ export function readAppContext(get: (key: string) => unknown): AppContext {
     destroyOnRemoval: flag(get, CONTEXT_KEYS.destroyOnRemoval) ?? false,
     memorySize: integer(get, CONTEXT_KEYS.memorySize),
     exampleSubscriber: flag(get, CONTEXT_KEYS.exampleSubscriber) ?? true,
+    ...compliancelyContext(get),
+  };
+}
+
+function compliancelyContext(
+  get: (key: string) => unknown,
+): Pick<AppContext, 'compliancely' | 'compliancelySignatureVerification'> {
+  const key = CONTEXT_KEYS.compliancelySignatureVerification;
+  const compliancely = flag(get, CONTEXT_KEYS.compliancely) ?? false;
+  const mode = text(get, key);
+  if (mode !== undefined && !SIGNATURE_VERIFICATION_MODES.some((m) => m === mode)) {
+    throw new Error(
+      `Context ${key} must be ${SIGNATURE_VERIFICATION_MODES.join(' or ')}, e.g. -c ${key}=required (got ${JSON.stringify(mode)}).`,
+    );
+  }
+  if (mode !== undefined && !compliancely) {
+    throw new Error(`Context ${key} applies to the Compliancely receiver only: add -c compliancely=true.`);
+  }
+  return {
+    compliancely,
+    compliancelySignatureVerification: mode === 'optional' || mode === 'required' ? mode : undefined,
   };
 }
 

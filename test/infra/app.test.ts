@@ -161,6 +161,8 @@ describe('app context', () => {
       destroyOnRemoval: false,
       memorySize: undefined,
       exampleSubscriber: true,
+      compliancely: false,
+      compliancelySignatureVerification: undefined,
     });
   });
 
