@@ -53,11 +53,33 @@ export const MAX_DETAIL_TYPE_LENGTH = 128;
 /** Keeps the idempotency key well inside DynamoDB's 2048-byte partition key limit. */
 export const MAX_EVENT_ID_LENGTH = 256;
 
-const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|[+-](\d{2}):(\d{2}))$/;
 
-/** Parses an ISO 8601 timestamp with a zone, or returns `undefined`. */
+/**
+ * Parses an ISO 8601 timestamp with a zone, or returns `undefined`. Every field must be in range:
+ * `Date.parse` quietly rolls `02-31` over into March, which would move a derived key.
+ */
 export function parseTimestamp(value: unknown): Date | undefined {
-  if (typeof value !== 'string' || !ISO_TIMESTAMP.test(value)) return undefined;
+  if (typeof value !== 'string') return undefined;
+  const match = ISO_TIMESTAMP.exec(value);
+  if (match === null) return undefined;
+  // The pattern guarantees every group it captures; the defaults only satisfy the type checker.
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match.slice(1, 7).map(Number);
+  const offsetHours = Number(match[9] ?? 0);
+  const offsetMinutes = Number(match[10] ?? 0);
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const daysInMonth = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1] ?? 0;
+  const inRange =
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHours <= 23 &&
+    offsetMinutes <= 59;
+  if (!inRange) return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : new Date(ms);
 }
