@@ -3,6 +3,7 @@ import {
   InProgressError,
   MethodNotAllowedError,
   PayloadTooLargeError,
+  PublishError,
   ReceiverError,
   type Verdict,
 } from './errors.js';
@@ -114,6 +115,7 @@ async function handle(
       bodySha256,
       accepted: { statusCode: 200, verdict: 'accepted', body: { status: 'accepted', eventId: event.id } },
       duplicateBody: { status: 'duplicate', eventId: event.id },
+      fallback: (reason) => quarantineEntry(request, deps, reason, bodySha256),
     },
     deps,
     fields,
@@ -191,6 +193,30 @@ function quarantine(
   bodySha256: string,
 ): Promise<ReceiveResult> {
   fields.quarantineReason = reason;
+  return deliver(
+    {
+      key: `${deps.provider.name}#quarantine#${bodySha256}`,
+      entry: quarantineEntry(request, deps, reason, bodySha256),
+      bodySha256,
+      accepted: quarantined(reason),
+      duplicateBody: { status: 'duplicate', reason },
+    },
+    deps,
+    fields,
+  );
+}
+
+function quarantined(reason: string): Delivery['accepted'] {
+  return { statusCode: 202, verdict: 'quarantined', body: { status: 'quarantined', reason } };
+}
+
+/** The bus entry that keeps an authentic body nobody can route, for the quarantine queue. */
+function quarantineEntry(
+  request: WebhookRequest,
+  deps: ReceiveDependencies,
+  reason: string,
+  bodySha256: string,
+): BusEntry {
   const text = reason === 'invalid_utf8' ? undefined : request.body.toString('utf8');
   const detail = JSON.stringify({
     provider: deps.provider.name,
@@ -199,23 +225,20 @@ function quarantine(
     receivedAt: new Date(deps.clock.now()).toISOString(),
     ...(text === undefined ? { bodyBase64: request.body.toString('base64') } : { body: text }),
   });
-  return deliver(
-    {
-      key: `${deps.provider.name}#quarantine#${bodySha256}`,
-      entry: {
-        source: deps.provider.quarantineSource,
-        detailType: QUARANTINE_DETAIL_TYPE,
-        detail,
-        time: undefined,
-      },
-      bodySha256,
-      accepted: { statusCode: 202, verdict: 'quarantined', body: { status: 'quarantined', reason } },
-      duplicateBody: { status: 'duplicate', reason },
-    },
-    deps,
-    fields,
-  );
+  return {
+    source: deps.provider.quarantineSource,
+    detailType: QUARANTINE_DETAIL_TYPE,
+    detail,
+    time: undefined,
+  };
 }
+
+/**
+ * Per-entry PutEvents errors that no retry will fix: the entry itself is unacceptable to the bus.
+ * Answering 5xx would make the provider retry until it disables the webhook, so such an event is
+ * kept in quarantine instead.
+ */
+const PERMANENT_ENTRY_ERRORS: ReadonlySet<string> = new Set(['InvalidArgument', 'MalformedDetail']);
 
 interface Delivery {
   readonly key: string;
@@ -227,6 +250,8 @@ interface Delivery {
     readonly body: Record<string, string>;
   };
   readonly duplicateBody: Record<string, string>;
+  /** What to publish instead when the bus refuses `entry` for good. */
+  readonly fallback?: (reason: string) => BusEntry;
 }
 
 async function deliver(
@@ -266,8 +291,19 @@ async function deliver(
 
   const { claim } = claimed;
   if (claim.tookOver) fields.tookOver = true;
+  let accepted = delivery.accepted;
   try {
-    await publisher.publish(delivery.entry);
+    try {
+      await publisher.publish(delivery.entry);
+    } catch (error) {
+      const code = error instanceof PublishError ? error.errorCode : undefined;
+      if (delivery.fallback === undefined || code === undefined || !PERMANENT_ENTRY_ERRORS.has(code))
+        throw error;
+      const reason = `rejected_by_bus:${code}`;
+      fields.quarantineReason = reason;
+      await publisher.publish(delivery.fallback(reason));
+      accepted = quarantined(reason);
+    }
   } catch (error) {
     try {
       await ledger.release(claim);
@@ -296,7 +332,6 @@ async function deliver(
     });
     fields.completionFailed = true;
   }
-  const { accepted } = delivery;
   return {
     statusCode: accepted.statusCode,
     headers: JSON_HEADERS,

@@ -841,3 +841,42 @@ describe('receive: limits', () => {
     expect(publisher.entries.map((e) => e.source)).toEqual([COMPLYCUBE_SOURCE]);
   });
 });
+
+describe('receive: an event the bus refuses for good', () => {
+  it('keeps it in quarantine and acknowledges it, instead of failing until the webhook is disabled', async () => {
+    const { deps, publisher, ledger } = setup();
+    publisher.failNext(new PublishError('rejected', 'InvalidArgument'));
+
+    const result = await receive(post(BODY), deps);
+
+    expect(result.statusCode).toBe(202);
+    expect(result.body).toEqual({ status: 'quarantined', reason: 'rejected_by_bus:InvalidArgument' });
+    expect(publisher.entries.map((e) => e.source)).toEqual(['com.complycube.quarantine']);
+    expect(parseDetail(publisher.entries[0]?.detail)).toMatchObject({
+      reason: 'rejected_by_bus:InvalidArgument',
+      body: BODY,
+    });
+    expect(ledger.records.get(KEY)?.status).toBe('COMPLETED');
+  });
+
+  it('answers its redelivery as a duplicate without trying the bus again', async () => {
+    const { deps, publisher } = setup();
+    publisher.failNext(new PublishError('rejected', 'MalformedDetail'));
+    await receive(post(BODY), deps);
+
+    const again = await receive(post(BODY), deps);
+
+    expect(again.body).toMatchObject({ status: 'duplicate' });
+    expect(publisher.entries).toHaveLength(1);
+  });
+
+  it('still answers 503 to a failure a retry can fix, such as throttling', async () => {
+    const { deps, publisher } = setup();
+    publisher.failNext(new PublishError('throttled', 'ThrottlingException'));
+
+    const result = await receive(post(BODY), deps);
+
+    expect(result.statusCode).toBe(503);
+    expect(publisher.entries).toEqual([]);
+  });
+});
