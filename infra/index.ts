@@ -1,3 +1,4 @@
+export type { SignatureVerification } from '../functions/receiver/verifier.js';
 export { functionBundling } from './bundling.js';
 export { ComplyCubeWebhooksStack, type ComplyCubeWebhooksStackProps } from './complycube-webhooks-stack.js';
 export { expandPatterns, matchesPattern, parsePatterns } from './event-types.js';
