@@ -52,8 +52,16 @@ export interface EmulatorEndpoints {
   readonly moto: string;
 }
 
-/** The emulator endpoints provided by the global setup. */
+let explicitEndpoints: EmulatorEndpoints | undefined;
+
+/** Names the emulators outside vitest (the soak script starts its own). */
+export function setEmulatorEndpoints(endpoints: EmulatorEndpoints): void {
+  explicitEndpoints = endpoints;
+}
+
+/** The emulator endpoints provided by the global setup (or `setEmulatorEndpoints`). */
 export function emulatorEndpoints(): EmulatorEndpoints {
+  if (explicitEndpoints !== undefined) return explicitEndpoints;
   const dynamodb = inject('dynamodbEndpoint');
   const moto = inject('motoEndpoint');
   if (typeof dynamodb !== 'string' || typeof moto !== 'string') {

@@ -36,6 +36,11 @@ export interface FaultRule {
   readonly fault: InjectedFault;
   /** How many matching requests get the fault; the ones after go through. @default 1 */
   readonly times?: number;
+  /**
+   * The chance that a matching request gets the fault (a soak's background noise). With it,
+   * `times` defaults to unlimited. @default 1
+   */
+  readonly probability?: number;
 }
 
 export interface FaultInjector {
@@ -49,6 +54,8 @@ export interface FaultInjector {
   readonly applied: Readonly<Record<string, number>>;
   /** Called when a `crash` fault has let its request take effect. */
   onCrash: (() => void) | undefined;
+  /** Called with each faulted request's operation, fault and body (to learn which event it hit). */
+  onFault: ((operation: string, fault: InjectedFault, body: Buffer) => void) | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,7 +82,8 @@ export async function startFaultInjector(targetUrl: string): Promise<FaultInject
   const injector: FaultInjector = {
     url: '',
     inject(rule) {
-      rules.push({ rule, left: rule.times ?? 1 });
+      const unlimited = rule.probability !== undefined && rule.times === undefined;
+      rules.push({ rule, left: unlimited ? Number.POSITIVE_INFINITY : (rule.times ?? 1) });
     },
     clear() {
       rules.length = 0;
@@ -83,6 +91,7 @@ export async function startFaultInjector(targetUrl: string): Promise<FaultInject
     seen,
     applied,
     onCrash: undefined,
+    onFault: undefined,
     stop: async () => {
       for (const response of stalled) response.destroy();
       agent.destroy();
@@ -103,7 +112,9 @@ export async function startFaultInjector(targetUrl: string): Promise<FaultInject
     const amzTarget = String(request.headers['x-amz-target'] ?? '');
     const operation = amzTarget.split('.').at(-1) ?? '';
     seen[operation] = (seen[operation] ?? 0) + 1;
-    const match = rules.find((r) => r.left > 0 && r.rule.operation === operation);
+    const match = rules.find(
+      (r) => r.left > 0 && r.rule.operation === operation && Math.random() < (r.rule.probability ?? 1),
+    );
     if (match === undefined) {
       await forward(request, body, response);
       return;
@@ -111,6 +122,7 @@ export async function startFaultInjector(targetUrl: string): Promise<FaultInject
     match.left--;
     const { fault } = match.rule;
     applied[`${operation}:${fault}`] = (applied[`${operation}:${fault}`] ?? 0) + 1;
+    injector.onFault?.(operation, fault, body);
     switch (fault) {
       case 'http500':
         response
