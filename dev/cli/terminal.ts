@@ -1,0 +1,67 @@
+/**
+ * Colours for people, never for pipes: only when the stream is a TTY and `NO_COLOR` is not set
+ * (`FORCE_COLOR` forces them, e.g. under a CI log viewer that renders them).
+ */
+export interface Paint {
+  readonly enabled: boolean;
+  bold(text: string): string;
+  dim(text: string): string;
+  red(text: string): string;
+  green(text: string): string;
+  yellow(text: string): string;
+  cyan(text: string): string;
+  magenta(text: string): string;
+}
+
+/** Whether to colour output on `stream` in this environment. */
+export function colorsWanted(
+  stream: { readonly isTTY?: boolean },
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== '' && env.FORCE_COLOR !== '0') return true;
+  return stream.isTTY === true && env.TERM !== 'dumb';
+}
+
+/** ANSI colours when `enabled`, identity functions otherwise. */
+export function paint(enabled: boolean): Paint {
+  const wrap =
+    (open: number, close: number) =>
+    (text: string): string =>
+      enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text;
+  return {
+    enabled,
+    bold: wrap(1, 22),
+    dim: wrap(2, 22),
+    red: wrap(31, 39),
+    green: wrap(32, 39),
+    yellow: wrap(33, 39),
+    cyan: wrap(36, 39),
+    magenta: wrap(35, 39),
+  };
+}
+
+/** `41 ms`, `1.8 s`, `2 min 5 s`: a duration as a person reads it. */
+export function formatDuration(ms: number): string {
+  if (ms < 1) return `${ms.toFixed(2)} ms`;
+  if (ms < 1_000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  const seconds = Math.round((ms % 60_000) / 1000);
+  if (minutes < 60) return seconds === 0 ? `${minutes} min` : `${minutes} min ${seconds} s`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}
+
+/** Pads to `width` visible characters (ANSI codes not counted). */
+export function pad(text: string, width: number): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ANSI escape is exactly what to skip
+  const visible = text.replace(/\u001b\[\d+m/g, '').length;
+  return visible >= width ? text : `${text}${' '.repeat(width - visible)}`;
+}
+
+/** At most `max` characters, with an ellipsis when cut. */
+export function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+}
