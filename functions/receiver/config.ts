@@ -16,6 +16,8 @@ export const ENV = {
   leaseSeconds: 'CLAIM_LEASE_SECONDS',
   signatureVerification: 'SIGNATURE_VERIFICATION',
   maxBodyBytes: 'MAX_BODY_BYTES',
+  maxEntryBytes: 'MAX_BUS_ENTRY_BYTES',
+  payloadBucket: 'LARGE_PAYLOAD_BUCKET',
 } as const;
 
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -24,6 +26,8 @@ export const DEFAULT_LEASE_SECONDS = 30;
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 /** A function URL takes at most 6 MB; a larger limit would mean nothing. */
 export const FUNCTION_URL_MAX_BYTES = 6_291_456;
+/** EventBridge's documented PutEvents entry limit; raise it where the bus takes 1 MiB entries. */
+export const DEFAULT_MAX_ENTRY_BYTES = 262_144;
 
 export interface ReceiverConfig {
   readonly provider: WebhookProvider;
@@ -36,6 +40,10 @@ export interface ReceiverConfig {
   /** `optional` only for a provider configured without signing; see `SignatureVerification`. */
   readonly signatureVerification: SignatureVerification;
   readonly maxBodyBytes: number;
+  /** The largest PutEvents entry the bus takes; larger events are stored and published as a pointer. */
+  readonly maxEntryBytes: number;
+  /** The S3 bucket for events too large for the bus; unset, they fail with 503 (see README). */
+  readonly payloadBucket: string | undefined;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -55,6 +63,14 @@ function matching(env: Env, name: string, pattern: RegExp, what: string): string
   const value = required(env, name);
   if (!pattern.test(value)) throw new ConfigError(name, `${JSON.stringify(value)} is not ${what}.`);
   return value;
+}
+
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+function optionalMatching(env: Env, name: string, pattern: RegExp, what: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  return matching(env, name, pattern, what);
 }
 
 function wholeNumber(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -106,5 +122,7 @@ export function readConfig(env: Env): ReceiverConfig {
     leaseSeconds: wholeNumber(env, ENV.leaseSeconds, DEFAULT_LEASE_SECONDS, 5, 900),
     signatureVerification: signatureVerification(env, provider),
     maxBodyBytes: wholeNumber(env, ENV.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1_024, FUNCTION_URL_MAX_BYTES),
+    maxEntryBytes: wholeNumber(env, ENV.maxEntryBytes, DEFAULT_MAX_ENTRY_BYTES, 1_024, 1_048_576),
+    payloadBucket: optionalMatching(env, ENV.payloadBucket, BUCKET_NAME, 'an S3 bucket name'),
   };
 }

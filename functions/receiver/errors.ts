@@ -107,6 +107,16 @@ export class LedgerError extends ReceiverError {
   }
 }
 
+/** A body too large for the bus could not be stored. */
+export class PayloadStoreError extends ReceiverError {
+  readonly statusCode = 503;
+  readonly verdict = 'failed';
+  override readonly name = 'PayloadStoreError';
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
 /** PutEvents failed, or reported a failed entry. */
 export class PublishError extends ReceiverError {
   override readonly name = 'PublishError';

@@ -8,6 +8,7 @@ import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { type FunctionUrlResponse, toFunctionUrlResult, toWebhookRequest } from './function-url.js';
 import { jsonLogger } from './logger.js';
 import { type ReceiveDependencies, receive } from './receive.js';
+import { S3PayloadStore } from './s3-payload-store.js';
 import { systemClock, WebhookSecrets } from './secrets.js';
 
 // Everything here runs once per cold start. Endpoints come from the SDK's own configuration
@@ -38,11 +39,13 @@ const secrets = new WebhookSecrets({
   },
 });
 
+const dynamodb = new DynamoDBClient(clientConfig);
+
 const deps: ReceiveDependencies = {
   provider: config.provider,
   secrets,
   ledger: new DynamoDbLedger({
-    client: new DynamoDBClient(clientConfig),
+    client: dynamodb,
     tableName: config.tableName,
     retentionSeconds: config.retentionSeconds,
     leaseSeconds: config.leaseSeconds,
@@ -54,7 +57,22 @@ const deps: ReceiveDependencies = {
   clock: systemClock,
   logger,
   signatureVerification: config.signatureVerification,
-  limits: { maxBodyBytes: config.maxBodyBytes, maxEventAgeSeconds: config.retentionSeconds },
+  limits: {
+    maxBodyBytes: config.maxBodyBytes,
+    maxEventAgeSeconds: config.retentionSeconds,
+    maxEntryBytes: config.maxEntryBytes,
+  },
+  // Signs with the same credentials and region as the SDK clients; the S3 endpoint follows the
+  // SDK's own variables, so tests point it at an emulator like every other service.
+  payloadStore:
+    config.payloadBucket === undefined
+      ? undefined
+      : new S3PayloadStore({
+          bucket: config.payloadBucket,
+          region: dynamodb.config.region,
+          credentials: dynamodb.config.credentials,
+          endpoint: process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL,
+        }),
 };
 
 // Fetch the secret during init, off the first request's clock. A failure is not fatal: the first

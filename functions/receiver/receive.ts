@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   InProgressError,
   MethodNotAllowedError,
+  PayloadStoreError,
   PayloadTooLargeError,
   PublishError,
   ReceiverError,
@@ -9,6 +10,7 @@ import {
 } from './errors.js';
 import type { Ledger } from './ledger.js';
 import { describeError, type LogFields, type Logger } from './logger.js';
+import type { PayloadStore, StoredPayload } from './payload-store.js';
 import type { ProviderEvent, WebhookProvider } from './providers/provider.js';
 import type { BusEntry, Publisher } from './publisher.js';
 import type { Clock, WebhookSecrets } from './secrets.js';
@@ -39,6 +41,8 @@ export interface ReceiveDependencies {
   readonly limits?: ReceiveLimits;
   /** `optional` takes in requests without a signature header, for a provider that allows it. @default 'required' */
   readonly signatureVerification?: SignatureVerification;
+  /** Keeps bodies too large for the bus; without one such an event fails with 503. */
+  readonly payloadStore?: PayloadStore;
 }
 
 /** Bounds that protect the account and the subscribers. */
@@ -51,9 +55,28 @@ export interface ReceiveLimits {
    * Set to the idempotency retention. @default 30 days
    */
   readonly maxEventAgeSeconds?: number;
+  /**
+   * The largest PutEvents entry the bus takes, counted as EventBridge counts it. A larger event is
+   * stored and published as a pointer. @default 262_144 (256 KiB)
+   */
+  readonly maxEntryBytes?: number;
 }
 
-const DEFAULT_LIMITS = { maxBodyBytes: 1_048_576, maxEventAgeSeconds: 30 * 86_400 } as const;
+const DEFAULT_LIMITS = {
+  maxBodyBytes: 1_048_576,
+  maxEventAgeSeconds: 30 * 86_400,
+  maxEntryBytes: 262_144,
+} as const;
+
+/** The size EventBridge counts for an entry: Time as 14 bytes, then the UTF-8 bytes of each field. */
+export function entrySize(entry: BusEntry): number {
+  return (
+    (entry.time === undefined ? 0 : 14) +
+    Buffer.byteLength(entry.source) +
+    Buffer.byteLength(entry.detailType) +
+    Buffer.byteLength(entry.detail)
+  );
+}
 
 /** The answer to the provider, plus what the request log line says about it. */
 export interface ReceiveResult {
@@ -116,6 +139,13 @@ async function handle(
       accepted: { statusCode: 200, verdict: 'accepted', body: { status: 'accepted', eventId: event.id } },
       duplicateBody: { status: 'duplicate', eventId: event.id },
       fallback: (reason) => quarantineEntry(request, deps, reason, bodySha256),
+      body: request.body,
+      pointer: (stored) => ({
+        source: provider.source,
+        detailType: event.type,
+        detail: JSON.stringify({ id: event.id, type: event.type, payloadStored: stored }),
+        time: event.time,
+      }),
     },
     deps,
     fields,
@@ -200,6 +230,8 @@ function quarantine(
       bodySha256,
       accepted: quarantined(reason),
       duplicateBody: { status: 'duplicate', reason },
+      body: request.body,
+      pointer: (stored) => quarantineEntry(request, deps, reason, bodySha256, stored),
     },
     deps,
     fields,
@@ -216,14 +248,21 @@ function quarantineEntry(
   deps: ReceiveDependencies,
   reason: string,
   bodySha256: string,
+  stored?: StoredPayload,
 ): BusEntry {
   const text = reason === 'invalid_utf8' ? undefined : request.body.toString('utf8');
+  const body =
+    stored !== undefined
+      ? { bodyStored: stored }
+      : text === undefined
+        ? { bodyBase64: request.body.toString('base64') }
+        : { body: text };
   const detail = JSON.stringify({
     provider: deps.provider.name,
     reason,
     bodySha256,
     receivedAt: new Date(deps.clock.now()).toISOString(),
-    ...(text === undefined ? { bodyBase64: request.body.toString('base64') } : { body: text }),
+    ...body,
   });
   return {
     source: deps.provider.quarantineSource,
@@ -252,6 +291,10 @@ interface Delivery {
   readonly duplicateBody: Record<string, string>;
   /** What to publish instead when the bus refuses `entry` for good. */
   readonly fallback?: (reason: string) => BusEntry;
+  /** The body, stored when `entry` is too large for the bus. */
+  readonly body: Buffer;
+  /** The entry that points at the stored body instead of carrying it. */
+  readonly pointer: (stored: StoredPayload) => BusEntry;
 }
 
 async function deliver(
@@ -294,7 +337,7 @@ async function deliver(
   let accepted = delivery.accepted;
   try {
     try {
-      await publisher.publish(delivery.entry);
+      await publisher.publish(await fitForBus(delivery, deps, fields));
     } catch (error) {
       const code = error instanceof PublishError ? error.errorCode : undefined;
       if (delivery.fallback === undefined || code === undefined || !PERMANENT_ENTRY_ERRORS.has(code))
@@ -339,6 +382,31 @@ async function deliver(
     verdict: accepted.verdict,
     log: fields,
   };
+}
+
+/**
+ * The entry itself, or, when it is larger than the bus takes, a pointer to the body stored in
+ * the payload store under its digest (so a retry stores the same object again, harmlessly).
+ */
+async function fitForBus(
+  delivery: Delivery,
+  deps: ReceiveDependencies,
+  fields: Record<string, string | number | boolean | undefined>,
+): Promise<BusEntry> {
+  const max = deps.limits?.maxEntryBytes ?? DEFAULT_LIMITS.maxEntryBytes;
+  if (entrySize(delivery.entry) <= max) return delivery.entry;
+  fields.entryBytes = entrySize(delivery.entry);
+  if (deps.payloadStore === undefined) {
+    throw new PayloadStoreError('The event is too large for the bus and no payload store is configured.');
+  }
+  const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
+  const stored = await deps.payloadStore.put(
+    `${deps.provider.name}/${day}/${delivery.bodySha256}`,
+    delivery.body,
+    'application/octet-stream',
+  );
+  fields.payloadStored = stored.key;
+  return delivery.pointer(stored);
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' } as const;

@@ -41,7 +41,19 @@ describe('readConfig: a valid environment', () => {
       leaseSeconds: DEFAULT_LEASE_SECONDS,
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
       signatureVerification: 'required',
+      maxEntryBytes: 262_144,
+      payloadBucket: undefined,
     });
+  });
+
+  it('reads the large-payload bucket and the bus entry limit, and refuses a bucket name S3 would not take', () => {
+    const config = readConfig({ ...VALID, [ENV.payloadBucket]: 'cc-large-payloads', [ENV.maxEntryBytes]: '1048576' });
+
+    expect(config.payloadBucket).toBe('cc-large-payloads');
+    expect(config.maxEntryBytes).toBe(1_048_576);
+    expect(() => readConfig({ ...VALID, [ENV.payloadBucket]: 'Not_A_Bucket' })).toThrow(
+      'LARGE_PAYLOAD_BUCKET: "Not_A_Bucket" is not an S3 bucket name.',
+    );
   });
 
   it('defaults the body limit to 1 MiB and refuses a limit beyond what a function URL accepts', () => {

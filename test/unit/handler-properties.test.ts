@@ -225,21 +225,26 @@ describe('bodies at the function URL limit', () => {
     expect(ledger.calls).toEqual([]);
   });
 
-  it('takes in an authentic 6 MB body when the limit allows it', async () => {
+  it('takes in an authentic 6 MB body when the limit allows it, storing it and publishing a pointer', async () => {
     const { deps, publisher } = setup();
-    const body = Buffer.from(
-      JSON.stringify({ id: 'big', type: 'check.updated', pad: 'x'.repeat(SIX_MB - 100) }),
-    );
-
-    const result = await receive(
-      toWebhookRequest(functionUrlEvent({ body, signature: sign(body, SECRET) })),
-      {
-        ...deps,
-        limits: { maxBodyBytes: SIX_MB },
+    const body = Buffer.from(JSON.stringify({ id: 'big', type: 'check.updated', pad: 'x'.repeat(SIX_MB - 100) }));
+    const stored: string[] = [];
+    const payloadStore = {
+      put: async (key: string, bytes: Buffer) => {
+        stored.push(key);
+        return { bucket: 'b', key, bytes: bytes.length, sha256: 'digest' };
       },
-    );
+    };
+
+    const result = await receive(toWebhookRequest(functionUrlEvent({ body, signature: sign(body, SECRET) })), {
+      ...deps,
+      payloadStore,
+      limits: { maxBodyBytes: SIX_MB },
+    });
 
     expect(result.statusCode).toBe(200);
+    expect(stored).toHaveLength(1);
     expect(publisher.entries).toHaveLength(1);
+    expect(Buffer.byteLength(publisher.entries[0]?.detail ?? '')).toBeLessThan(1_024);
   });
 });

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { LedgerError, PublishError } from '../../functions/receiver/errors.js';
+import { LedgerError, PayloadStoreError, PublishError } from '../../functions/receiver/errors.js';
+import type { PayloadStore, StoredPayload } from '../../functions/receiver/payload-store.js';
 import { COMPLYCUBE_SOURCE, complyCube } from '../../functions/receiver/providers/complycube.js';
 import {
+  entrySize,
   QUARANTINE_DETAIL_TYPE,
   type ReceiveDependencies,
   type ReceiveResult,
@@ -878,5 +880,107 @@ describe('receive: an event the bus refuses for good', () => {
 
     expect(result.statusCode).toBe(503);
     expect(publisher.entries).toEqual([]);
+  });
+});
+
+describe('receive: an event too large for the bus', () => {
+  class MemoryPayloadStore implements PayloadStore {
+    readonly objects = new Map<string, Buffer>();
+    failures: unknown[] = [];
+    async put(key: string, body: Buffer): Promise<StoredPayload> {
+      const failure = this.failures.shift();
+      if (failure !== undefined) throw failure;
+      this.objects.set(key, body);
+      return { bucket: 'payloads', key, bytes: body.length, sha256: sha256(body) };
+    }
+  }
+  const big = eventBody({ payload: { id: 'c1', notes: 'x'.repeat(4_000) } });
+
+  it('counts an entry as EventBridge does: Time as 14 bytes plus the UTF-8 bytes of each field', () => {
+    expect(
+      entrySize({
+        source: 'com.complycube',
+        detailType: 'check.pending',
+        detail: '{"é":1}',
+        time: new Date(),
+      }),
+    ).toBe(14 + 14 + 13 + 8);
+    expect(entrySize({ source: 'a', detailType: 'b', detail: '{}', time: undefined })).toBe(4);
+  });
+
+  it('stores the body and publishes a pointer under the same source and detail-type', async () => {
+    const { deps, publisher } = setup();
+    const store = new MemoryPayloadStore();
+
+    const result = await receive(post(big), {
+      ...deps,
+      payloadStore: store,
+      limits: { maxEntryBytes: 2_048 },
+    });
+
+    expect(result.statusCode).toBe(200);
+    const key = `complycube/2020-01-01/${sha256(big)}`;
+    expect(store.objects.get(key)?.toString()).toBe(big);
+    expect(publisher.entries).toHaveLength(1);
+    expect(publisher.entries[0]).toMatchObject({ source: COMPLYCUBE_SOURCE, detailType: 'check.pending' });
+    expect(parseDetail(publisher.entries[0]?.detail)).toEqual({
+      id: EVENT_ID,
+      type: 'check.pending',
+      payloadStored: { bucket: 'payloads', key, bytes: Buffer.byteLength(big), sha256: sha256(big) },
+    });
+    expect(result.log.payloadStored).toBe(key);
+  });
+
+  it('publishes an event that fits as is, storing nothing', async () => {
+    const { deps, publisher } = setup();
+    const store = new MemoryPayloadStore();
+
+    await receive(post(big), { ...deps, payloadStore: store, limits: { maxEntryBytes: 262_144 } });
+
+    expect(store.objects.size).toBe(0);
+    expect(publisher.entries[0]?.detail).toBe(big);
+  });
+
+  it('answers 503 and releases the claim when the body cannot be stored, so the retry goes through', async () => {
+    const { deps, publisher, ledger } = setup();
+    const store = new MemoryPayloadStore();
+    store.failures.push(new PayloadStoreError('S3 is down'));
+    const withStore = { ...deps, payloadStore: store, limits: { maxEntryBytes: 2_048 } };
+
+    const failed = await receive(post(big), withStore);
+    const retried = await receive(post(big), withStore);
+
+    expect(failed.statusCode).toBe(503);
+    expect(retried.statusCode).toBe(200);
+    expect(publisher.entries).toHaveLength(1);
+    expect(ledger.callsOf('release')).toBe(1);
+  });
+
+  it('answers 503, publishing nothing, when no payload store is configured', async () => {
+    const { deps, publisher } = setup();
+
+    const result = await receive(post(big), { ...deps, limits: { maxEntryBytes: 2_048 } });
+
+    expect(result.statusCode).toBe(503);
+    expect(publisher.entries).toEqual([]);
+  });
+
+  it('keeps a large body that is not an event in quarantine through the store too', async () => {
+    const { deps, publisher } = setup();
+    const store = new MemoryPayloadStore();
+    const notAnEvent = `not json ${'y'.repeat(4_000)}`;
+
+    const result = await receive(post(notAnEvent), {
+      ...deps,
+      payloadStore: store,
+      limits: { maxEntryBytes: 2_048 },
+    });
+
+    expect(result.statusCode).toBe(202);
+    expect(parseDetail(publisher.entries[0]?.detail)).toMatchObject({
+      reason: 'not_json',
+      bodyStored: { key: `complycube/2020-01-01/${sha256(notAnEvent)}` },
+    });
+    expect(parseDetail(publisher.entries[0]?.detail).body).toBeUndefined();
   });
 });
