@@ -4,9 +4,11 @@ import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validati
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -123,6 +125,12 @@ export interface WebhookReceiverProps {
    */
   readonly maxBodyBytes?: number;
   /**
+   * The largest PutEvents entry the bus takes. Larger events are stored in `largePayloadBucket`
+   * and published as a pointer. Raise it to 1_048_576 where EventBridge takes 1 MiB entries.
+   * @default 262_144 (256 KiB)
+   */
+  readonly maxBusEntryBytes?: number;
+  /**
    * Subscriptions to create; each is the same as calling `subscribe`.
    * @default - none
    */
@@ -163,6 +171,11 @@ export class WebhookReceiver extends Construct {
   readonly functionUrl: lambda.FunctionUrl;
   /** Authentic bodies that are not events (see README, "Quarantine"). */
   readonly quarantineQueue: sqs.Queue;
+  /**
+   * Bodies too large for the bus; their events carry `payloadStored: { bucket, key }` instead
+   * (README, "Events too large for the bus"). Lambda subscribers are granted read on it.
+   */
+  readonly largePayloadBucket: s3.Bucket;
   private readonly removalPolicy: RemovalPolicy;
   private readonly patterns: string[] = [];
 
@@ -174,6 +187,7 @@ export class WebhookReceiver extends Construct {
     const memorySize = validateMemory(props.memorySize ?? 1024);
     const reservedConcurrency = validateWhole('reservedConcurrency', props.reservedConcurrency, 1, 10_000);
     const maxBodyBytes = validateWhole('maxBodyBytes', props.maxBodyBytes, 1_024, FUNCTION_URL_MAX_BYTES);
+    const maxBusEntryBytes = validateWhole('maxBusEntryBytes', props.maxBusEntryBytes, 1_024, 1_048_576);
     const { definition, displayName } = this.provider;
     const signatureVerification = this.validateSignatureVerification(props.signatureVerification);
 
@@ -189,6 +203,21 @@ export class WebhookReceiver extends Construct {
     });
 
     this.webhookSecret = props.webhookSecret ?? this.createSecret(displayName);
+
+    this.largePayloadBucket = new s3.Bucket(this, 'LargePayloads', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // Kept as long as the ids are remembered, so a pointer on the bus never outlives its body.
+      lifecycleRules: [{ expiration: Duration.days(retentionDays) }],
+      removalPolicy: this.removalPolicy,
+    });
+    Validations.of(this.largePayloadBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only the receiver writes here and only subscribers read, both through IAM; CloudTrail data events cover access if an account wants them.',
+    });
 
     const logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
@@ -216,6 +245,8 @@ export class WebhookReceiver extends Construct {
         [ENV.leaseSeconds]: String(CLAIM_LEASE.toSeconds()),
         ...(maxBodyBytes === undefined ? {} : { [ENV.maxBodyBytes]: String(maxBodyBytes) }),
         [ENV.signatureVerification]: signatureVerification,
+        [ENV.payloadBucket]: this.largePayloadBucket.bucketName,
+        ...(maxBusEntryBytes === undefined ? {} : { [ENV.maxEntryBytes]: String(maxBusEntryBytes) }),
       },
     });
 
@@ -223,6 +254,17 @@ export class WebhookReceiver extends Construct {
     this.table.grant(this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     this.eventBus.grantPutEventsTo(this.function);
     this.webhookSecret.grantRead(this.function);
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject'],
+        resources: [this.largePayloadBucket.arnForObjects('*')],
+      }),
+    );
+    Validations.of(this.function).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.bucketLogicalId()}.Arn>/*]`,
+      reason:
+        'Objects are keyed by provider, day and body digest; the receiver may write any of them and nothing else.',
+    });
 
     // AuthType NONE is deliberate: the provider cannot sign requests with AWS credentials. Every
     // request is authenticated by its HMAC signature before anything is read, written or published.
@@ -394,6 +436,33 @@ export class WebhookReceiver extends Construct {
     }
   }
 
+  /**
+   * Lets a subscriber read the bodies too large for the bus (GetObject only).
+   *
+   * @example
+   * receiver.grantReadLargePayloads(myQueueConsumer);
+   */
+  grantReadLargePayloads(grantee: iam.IGrantable & Partial<Construct>): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:GetObject'],
+        resources: [this.largePayloadBucket.arnForObjects('*')],
+      }),
+    );
+    if (grantee.node !== undefined) {
+      Validations.of(grantee as Construct).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${this.bucketLogicalId()}.Arn>/*]`,
+        reason: 'A subscriber reads whichever stored body an event points at; GetObject only.',
+      });
+    }
+  }
+
+  private bucketLogicalId(): string {
+    const cfn = this.largePayloadBucket.node.defaultChild;
+    if (!(cfn instanceof s3.CfnBucket)) throw new Error('The large-payload bucket has no CfnBucket.');
+    return Stack.of(this).getLogicalId(cfn);
+  }
+
   private createSecret(displayName: string): secretsmanager.Secret {
     const secret = new secretsmanager.Secret(this, 'WebhookSecret', {
       description: `${displayName} webhook secret: paste the secret the portal shows (README, "Set the webhook secret")`,
@@ -427,6 +496,8 @@ export class WebhookReceiver extends Construct {
       return withDefaults(rule, target, retry, dlq);
     }
     const deadLetterQueue = dlq();
+    // A Lambda subscriber may get a pointer instead of the event; it can follow it.
+    if (!isQueue(target)) this.grantReadLargePayloads(target);
     const built = isQueue(target)
       ? new targets.SqsQueue(target, { deadLetterQueue, ...retry })
       : new targets.LambdaFunction(target, { deadLetterQueue, ...retry });

@@ -76,7 +76,7 @@ describe('WebhookReceiver resources', () => {
     destroyed.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete' });
   });
 
-  it('grants exactly the three item writes, PutEvents on its bus and read on its secret', () => {
+  it('grants exactly the three item writes, PutEvents on its bus, read on its secret and PutObject for large bodies', () => {
     const { stack } = receiverStack();
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       PolicyDocument: {
@@ -95,6 +95,16 @@ describe('WebhookReceiver resources', () => {
             Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
             Effect: 'Allow',
             Resource: { Ref: Match.stringLikeRegexp('ReceiverWebhookSecret') },
+          },
+          {
+            Action: 's3:PutObject',
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                [{ 'Fn::GetAtt': [Match.stringLikeRegexp('ReceiverLargePayloads'), 'Arn'] }, '/*'],
+              ],
+            },
           },
         ],
       },
@@ -182,6 +192,72 @@ describe('limits that protect the account', () => {
   it('refuses a body limit beyond what a function URL accepts', () => {
     expect(() => receiverStack({ maxBodyBytes: 10_000_000 })).toThrow(
       /maxBodyBytes must be a whole number from 1024 to 6291456/,
+    );
+  });
+});
+
+describe('events too large for the bus', () => {
+  it('keeps their bodies in a private, encrypted, TLS-only bucket for as long as ids are remembered', () => {
+    const { stack } = receiverStack({ idempotencyRetention: Duration.days(45) });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 45, Status: 'Enabled' })] },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('tells the function the bucket and, when set, the entry limit', () => {
+    const { stack } = receiverStack({ maxBusEntryBytes: 1_048_576 });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          [ENV.payloadBucket]: { Ref: Match.stringLikeRegexp('ReceiverLargePayloads') },
+          [ENV.maxEntryBytes]: '1048576',
+        },
+      },
+    });
+  });
+
+  it('lets a Lambda subscriber read stored bodies, GetObject only', () => {
+    const { stack, receiver } = receiverStack();
+    receiver.subscribe('client.created', inlineFunction(stack, 'Subscriber'));
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('SubscriberServiceRole') }],
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 's3:GetObject',
+            Effect: 'Allow',
+            Resource: {
+              'Fn::Join': [
+                '',
+                [{ 'Fn::GetAtt': [Match.stringLikeRegexp('ReceiverLargePayloads'), 'Arn'] }, '/*'],
+              ],
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('refuses an entry limit EventBridge does not have', () => {
+    expect(() => receiverStack({ maxBusEntryBytes: 2_000_000 })).toThrow(
+      'maxBusEntryBytes must be a whole number from 1024 to 1048576 (got 2000000).',
     );
   });
 });
