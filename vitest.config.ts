@@ -24,6 +24,9 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
+          // One file at a time: the files share two emulators on a 2-core machine, and running them
+          // side by side only makes each slower than the receiver's SDK timeouts.
+          fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

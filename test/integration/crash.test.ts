@@ -3,28 +3,25 @@
  * failed attempt (a function URL answers 502) and retries on its schedule, in a new process that
  * lives that much later. The claim's lease decides what happens next.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../dev/complycube-retry-schedule.js';
 import { loadFixture, sign, withFreshId } from '../helpers/complycube.js';
 import {
   createTestResources,
   drainQueue,
-  EMULATOR_CREDENTIALS,
-  EMULATOR_REGION,
   subscribeQueue,
   type TestResources,
   useEmulatorEnv,
 } from '../support/aws-env.js';
 import { type FaultInjector, startFaultInjector } from '../support/aws-fault-injector.js';
 import { type ReceiverChild, startReceiverChild } from '../support/receiver-child.js';
+import { ledgerStatus, receiverEnv } from '../support/receiver-under-test.js';
 
 const SECRET = 'whsec_crash_fictional_5d0';
 
 let resources: TestResources;
 let dynamodb: FaultInjector;
 let eventBridge: FaultInjector;
-let table: DynamoDBClient;
 let queue: string;
 const children: ReceiverChild[] = [];
 
@@ -36,11 +33,6 @@ beforeAll(async () => {
     startFaultInjector(endpoints.moto),
   ]);
   queue = await subscribeQueue(resources.eventBusName, { source: ['com.complycube'] });
-  table = new DynamoDBClient({
-    endpoint: endpoints.dynamodb,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-  });
 });
 
 afterAll(async () => {
@@ -61,10 +53,7 @@ async function receiverAt(offsetMs: number): Promise<ReceiverChild> {
   const child = await startReceiverChild({
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
-    WEBHOOK_PROVIDER: 'complycube',
-    EVENT_BUS_NAME: resources.eventBusName,
-    IDEMPOTENCY_TABLE_NAME: resources.tableName,
-    WEBHOOK_SECRET_ARN: resources.secretArn,
+    ...receiverEnv(resources),
     CLOCK_OFFSET_MS: String(offsetMs),
   });
   children.push(child);
@@ -111,14 +100,8 @@ async function crashAt(injector: FaultInjector, operation: string) {
     await next.exited();
   }
   const onBus = (await drainQueue(queue)).filter((e) => (e.detail as { id?: string }).id === event.id).length;
-  const { Item } = await table.send(
-    new GetItemCommand({
-      TableName: resources.tableName,
-      Key: { pk: { S: `complycube#${event.id}` } },
-      ConsistentRead: true,
-    }),
-  );
-  return { statuses, onBus, record: Item?.status?.S };
+  const record = await ledgerStatus(resources.tableName, `complycube#${event.id}`);
+  return { statuses, onBus, record };
 }
 
 describe('the process dies mid-invocation', () => {

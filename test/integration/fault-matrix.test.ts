@@ -5,33 +5,26 @@
  * not completed: a crash, a lost PutEvents answer, or a failed completion), where it is at most
  * twice. Time between retries is virtual: the receiver's clock jumps ahead as ComplyCube's would.
  */
-import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../dev/complycube-retry-schedule.js';
-import type { FunctionUrlResponse } from '../../functions/receiver/function-url.js';
 import { functionUrlEvent, loadFixture, withFreshId } from '../helpers/complycube.js';
 import {
   createTestResources,
   drainQueue,
-  EMULATOR_CREDENTIALS,
-  EMULATOR_REGION,
   subscribeQueue,
   type TestResources,
   useEmulatorEnv,
 } from '../support/aws-env.js';
 import { type FaultInjector, type FaultRule, startFaultInjector } from '../support/aws-fault-injector.js';
+import { ledgerStatus, loadReceiver, type ReceiverHandler } from '../support/receiver-under-test.js';
 
 const SECRET = 'whsec_fault_matrix_fictional_31c';
-
-type Handler = (event: LambdaFunctionURLEvent) => Promise<FunctionUrlResponse>;
 
 let resources: TestResources;
 let dynamodb: FaultInjector;
 let eventBridge: FaultInjector;
-let table: DynamoDBClient;
 let queue: string;
-let handler: Handler;
+let handler: ReceiverHandler;
 
 beforeAll(async () => {
   const endpoints = useEmulatorEnv();
@@ -41,21 +34,9 @@ beforeAll(async () => {
     startFaultInjector(endpoints.moto),
   ]);
   queue = await subscribeQueue(resources.eventBusName, { source: ['com.complycube'] });
-  table = new DynamoDBClient({
-    endpoint: endpoints.dynamodb,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-  });
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
-    WEBHOOK_PROVIDER: 'complycube',
-    EVENT_BUS_NAME: resources.eventBusName,
-    IDEMPOTENCY_TABLE_NAME: resources.tableName,
-    WEBHOOK_SECRET_ARN: resources.secretArn,
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  ({ handler } = await import('../../functions/receiver/handler.js'));
+  ({ handler } = await loadReceiver(resources, {
+    env: { AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url, AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url },
+  }));
 });
 
 afterAll(async () => {
@@ -110,14 +91,18 @@ async function deliver(options: { redeliverAfterSeconds?: number } = {}): Promis
     await send();
   }
   const delivered = (await drainQueue(queue)).filter((e) => (e.detail as { id?: string }).id === event.id);
-  const { Item } = await table.send(
-    new GetItemCommand({
-      TableName: resources.tableName,
-      Key: { pk: { S: `complycube#${event.id}` } },
-      ConsistentRead: true,
-    }),
-  );
-  return { statuses, onBus: delivered.length, record: Item?.status?.S };
+  const record = await ledgerStatus(resources.tableName, `complycube#${event.id}`);
+  return { statuses, onBus: delivered.length, record };
+}
+
+/**
+ * The fault answered 5xx and a retry was acknowledged. (On a loaded machine a retry can meet a slow
+ * emulator and get another 503 before the 200; what matters is where the sequence starts and ends.)
+ */
+function expectFailedThenAcknowledged(statuses: readonly number[]): void {
+  expect(statuses[0]).toBe(503);
+  expect(statuses.at(-1)).toBe(200);
+  expect(statuses.slice(1, -1).every((status) => status >= 500)).toBe(true);
 }
 
 function inject(injector: FaultInjector, ...rules: FaultRule[]): void {
@@ -134,7 +119,7 @@ describe('fault matrix: nothing lost, nothing published twice', () => {
 
       const outcome = await deliver();
 
-      expect(outcome.statuses).toEqual([503, 200]);
+      expectFailedThenAcknowledged(outcome.statuses);
       expect(outcome.onBus).toBe(1);
       expect(outcome.record).toBe('COMPLETED');
     });
@@ -144,7 +129,7 @@ describe('fault matrix: nothing lost, nothing published twice', () => {
 
       const outcome = await deliver();
 
-      expect(outcome.statuses).toEqual([503, 200]);
+      expectFailedThenAcknowledged(outcome.statuses);
       expect(outcome.onBus).toBe(1);
       expect(outcome.record).toBe('COMPLETED');
     });
@@ -156,7 +141,7 @@ describe('fault matrix: nothing lost, nothing published twice', () => {
       const outcome = await deliver();
 
       // ComplyCube's first retry comes 60 s later, after the 30 s lease has run out.
-      expect(outcome.statuses).toEqual([503, 200]);
+      expectFailedThenAcknowledged(outcome.statuses);
       expect(outcome.onBus).toBe(1);
     });
 
@@ -197,7 +182,7 @@ describe('fault matrix: nothing lost, nothing published twice', () => {
 
     const outcome = await deliver();
 
-    expect(outcome.statuses).toEqual([503, 200]);
+    expectFailedThenAcknowledged(outcome.statuses);
     expect(outcome.onBus).toBe(1);
   });
 

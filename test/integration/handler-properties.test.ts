@@ -3,57 +3,35 @@
  * moto (fewer runs than the unit ones: every run costs real round trips).
  */
 import { isUtf8 } from 'node:buffer';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FunctionUrlResponse } from '../../functions/receiver/function-url.js';
 import { functionUrlEvent, newEventId, sign } from '../helpers/complycube.js';
 import {
   createTestResources,
   drainQueue,
-  EMULATOR_CREDENTIALS,
-  EMULATOR_REGION,
   subscribeQueue,
   type TestResources,
   useEmulatorEnv,
 } from '../support/aws-env.js';
+import { itemCount, loadReceiver, type ReceiverHandler } from '../support/receiver-under-test.js';
 
 const SECRET = 'whsec_properties_integration_77e';
 const RUNS = 25;
 
 let resources: TestResources;
-let table: DynamoDBClient;
 let everything: string;
-let handler: (event: LambdaFunctionURLEvent) => Promise<FunctionUrlResponse>;
+let handler: ReceiverHandler;
 
 beforeAll(async () => {
-  const endpoints = useEmulatorEnv();
+  const _endpoints = useEmulatorEnv();
   resources = await createTestResources('properties', { secretValue: SECRET });
   everything = await subscribeQueue(resources.eventBusName, { source: [{ prefix: 'com.complycube' }] });
-  table = new DynamoDBClient({
-    endpoint: endpoints.dynamodb,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-  });
-  Object.assign(process.env, {
-    WEBHOOK_PROVIDER: 'complycube',
-    EVENT_BUS_NAME: resources.eventBusName,
-    IDEMPOTENCY_TABLE_NAME: resources.tableName,
-    WEBHOOK_SECRET_ARN: resources.secretArn,
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  ({ handler } = await import('../../functions/receiver/handler.js'));
+  ({ handler } = await loadReceiver(resources));
 });
 
 afterAll(() => {
   vi.restoreAllMocks();
 });
-
-async function items(): Promise<number> {
-  const { Count } = await table.send(new ScanCommand({ TableName: resources.tableName, Select: 'COUNT' }));
-  return Count ?? 0;
-}
 
 /**
  * Events with a fresh id and arbitrary extra content, or arbitrary bytes. Types leave out `"`:
@@ -83,9 +61,19 @@ const bodies: fc.Arbitrary<Buffer> = fc.oneof(
     .map((bytes) => Buffer.concat([Buffer.from(newEventId()), Buffer.from(bytes)])),
 );
 
+/**
+ * One delivery, retried on a 5xx as ComplyCube would: on a loaded machine an emulator can be slower
+ * than the receiver's SDK timeouts, and that 503 is the receiver doing its job, not a failure.
+ */
+async function deliverLikeComplyCube(event: Parameters<ReceiverHandler>[0]) {
+  let result = await handler(event);
+  for (let retry = 0; retry < 3 && result.statusCode >= 500; retry++) result = await handler(event);
+  return result;
+}
+
 describe('the handler under arbitrary input, against the emulators', () => {
   it('a forged request gets 401, writes no item and publishes nothing', async () => {
-    const before = await items();
+    const before = await itemCount(resources.tableName);
     await fc.assert(
       fc.asyncProperty(bodies, fc.string({ maxLength: 80 }), async (body, signature) => {
         fc.pre(signature !== sign(body, SECRET));
@@ -96,7 +84,7 @@ describe('the handler under arbitrary input, against the emulators', () => {
       }),
       { numRuns: RUNS },
     );
-    expect(await items()).toBe(before);
+    expect(await itemCount(resources.tableName)).toBe(before);
     expect(await drainQueue(everything)).toEqual([]);
   });
 
@@ -106,7 +94,7 @@ describe('the handler under arbitrary input, against the emulators', () => {
         const event = functionUrlEvent({ body, secret: SECRET, isBase64Encoded: !isUtf8(body) });
 
         const results = [];
-        for (let i = 0; i < deliveries; i++) results.push(await handler(event));
+        for (let i = 0; i < deliveries; i++) results.push(await deliverLikeComplyCube(event));
 
         for (const result of results) expect([200, 202]).toContain(result.statusCode);
         expect(await drainQueue(everything)).toHaveLength(1);

@@ -4,9 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { FunctionUrlResponse } from '../../functions/receiver/function-url.js';
 import { functionUrlEvent, loadFixture, withFreshId } from '../helpers/complycube.js';
 import {
   createTestResources,
@@ -18,6 +16,7 @@ import {
   useEmulatorEnv,
 } from '../support/aws-env.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { loadReceiver, type ReceiverHandler } from '../support/receiver-under-test.js';
 
 const SECRET = 'whsec_large_fictional_9b2';
 const BUCKET = `large-${randomBytes(4).toString('hex')}`;
@@ -27,7 +26,7 @@ let moto: string;
 let s3: S3Client;
 let s3Proxy: FaultProxy;
 let queue: string;
-let handler: (event: LambdaFunctionURLEvent) => Promise<FunctionUrlResponse>;
+let handler: ReceiverHandler;
 
 beforeAll(async () => {
   ({ moto } = useEmulatorEnv());
@@ -41,17 +40,9 @@ beforeAll(async () => {
   });
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   s3Proxy = await startFaultProxy(moto);
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_S3: s3Proxy.url,
-    WEBHOOK_PROVIDER: 'complycube',
-    EVENT_BUS_NAME: resources.eventBusName,
-    IDEMPOTENCY_TABLE_NAME: resources.tableName,
-    WEBHOOK_SECRET_ARN: resources.secretArn,
-    LARGE_PAYLOAD_BUCKET: BUCKET,
-    MAX_BUS_ENTRY_BYTES: '4096',
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  ({ handler } = await import('../../functions/receiver/handler.js'));
+  ({ handler } = await loadReceiver(resources, {
+    env: { AWS_ENDPOINT_URL_S3: s3Proxy.url, LARGE_PAYLOAD_BUCKET: BUCKET, MAX_BUS_ENTRY_BYTES: '4096' },
+  }));
 });
 
 afterAll(async () => {

@@ -3,36 +3,38 @@
  * and rules delivering to SQS queues that stand in for subscribers. Faults are injected at the
  * network level by proxies in front of the emulators; the code under test is not patched.
  */
-import { DynamoDBClient, GetItemCommand, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { FunctionUrlResponse } from '../../functions/receiver/function-url.js';
 import { functionUrlEvent, listFixtureTypes, loadFixture, sign, withFreshId } from '../helpers/complycube.js';
 import {
   createTestResources,
   drainQueue,
-  EMULATOR_CREDENTIALS,
-  EMULATOR_REGION,
   type EventBridgeEnvelope,
   subscribeQueue,
   type TestResources,
   useEmulatorEnv,
 } from '../support/aws-env.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import {
+  itemCount,
+  type LoadedReceiver,
+  ledgerStatus,
+  loadReceiver,
+  type ReceiverHandler,
+  tableClient,
+} from '../support/receiver-under-test.js';
 
 const SECRET = 'whsec_integration_fictional_7f3a9c';
-
-type Handler = (event: LambdaFunctionURLEvent) => Promise<FunctionUrlResponse>;
 
 let resources: TestResources;
 let dynamodbProxy: FaultProxy;
 let eventBridgeProxy: FaultProxy;
-let table: DynamoDBClient;
-let handler: Handler;
+let handler: ReceiverHandler;
 let everyEvent: string;
 let checkCompletedFamily: string;
 let quarantine: string;
-const logLines: string[] = [];
+let logs: LoadedReceiver['logs'];
 
 beforeAll(async () => {
   const endpoints = useEmulatorEnv();
@@ -51,26 +53,10 @@ beforeAll(async () => {
     }),
     subscribeQueue(resources.eventBusName, { source: ['com.complycube.quarantine'] }),
   ]);
-  table = new DynamoDBClient({
-    endpoint: endpoints.dynamodb,
-    region: EMULATOR_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-  });
-
   // The handler reaches DynamoDB and EventBridge through the proxies, by the SDK's standard variables.
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_DYNAMODB: dynamodbProxy.url,
-    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeProxy.url,
-    WEBHOOK_PROVIDER: 'complycube',
-    EVENT_BUS_NAME: resources.eventBusName,
-    IDEMPOTENCY_TABLE_NAME: resources.tableName,
-    WEBHOOK_SECRET_ARN: resources.secretArn,
-  });
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    logLines.push(String(chunk));
-    return true;
-  });
-  ({ handler } = await import('../../functions/receiver/handler.js'));
+  ({ handler, logs } = await loadReceiver(resources, {
+    env: { AWS_ENDPOINT_URL_DYNAMODB: dynamodbProxy.url, AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridgeProxy.url },
+  }));
 });
 
 afterAll(async () => {
@@ -82,7 +68,7 @@ beforeEach(async () => {
   await Promise.all([dynamodbProxy.setMode('forward'), eventBridgeProxy.setMode('forward')]);
   // Start every test with empty subscriber queues, so each counts only its own deliveries.
   await Promise.all([drainQueue(everyEvent), drainQueue(checkCompletedFamily), drainQueue(quarantine)]);
-  logLines.length = 0;
+  logs.clear();
 });
 
 function signedEvent(body: string, options: { secret?: string; isBase64Encoded?: boolean } = {}) {
@@ -100,13 +86,7 @@ function freshEvent(type = 'check.completed.clear') {
 
 /** The request log lines written so far in this test. */
 function requestLogs(): Record<string, unknown>[] {
-  return logLines
-    .join('')
-    .trim()
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((line) => line.message === 'webhook');
+  return logs.lines().filter((line) => line.message === 'webhook');
 }
 
 function parseBody(result: FunctionUrlResponse): Record<string, unknown> {
@@ -117,20 +97,8 @@ function withId(envelopes: readonly EventBridgeEnvelope[], id: string): EventBri
   return envelopes.filter((e) => (e.detail as { id?: unknown }).id === id);
 }
 
-async function itemCount(): Promise<number> {
-  const { Count } = await table.send(new ScanCommand({ TableName: resources.tableName, Select: 'COUNT' }));
-  return Count ?? 0;
-}
-
-async function ledgerItem(eventId: string) {
-  const { Item } = await table.send(
-    new GetItemCommand({
-      TableName: resources.tableName,
-      Key: { pk: { S: `complycube#${eventId}` } },
-      ConsistentRead: true,
-    }),
-  );
-  return Item;
+async function ledgerItem(eventId: string): Promise<string | undefined> {
+  return ledgerStatus(resources.tableName, `complycube#${eventId}`);
 }
 
 describe('the receiver against DynamoDB Local and moto', () => {
@@ -149,7 +117,7 @@ describe('the receiver against DynamoDB Local and moto', () => {
       time: event.createdAt.replace(/\.\d+Z$/, 'Z'),
       detail: event,
     });
-    expect((await ledgerItem(event.id))?.status?.S).toBe('COMPLETED');
+    expect(await ledgerItem(event.id)).toBe('COMPLETED');
   });
 
   it('acknowledges a redelivery as a duplicate and delivers it zero more times', async () => {
@@ -183,14 +151,14 @@ describe('the receiver against DynamoDB Local and moto', () => {
 
   it('refuses a forged request with 401, writing nothing and publishing nothing', async () => {
     const { body } = freshEvent();
-    const before = await itemCount();
+    const before = await itemCount(resources.tableName);
 
     const forged = await handler(signedEvent(body, { secret: 'not-the-secret' }));
     const unsigned = await handler(functionUrlEvent({ body }));
 
     expect(forged.statusCode).toBe(401);
     expect(unsigned.statusCode).toBe(401);
-    expect(await itemCount()).toBe(before);
+    expect(await itemCount(resources.tableName)).toBe(before);
     expect(await drainQueue(everyEvent)).toEqual([]);
     expect(String(forged.body)).not.toContain(sign(body, 'not-the-secret'));
   });
@@ -317,7 +285,7 @@ describe('the receiver against DynamoDB Local and moto', () => {
 
   it('treats a completed record whose expiry has passed as absent, before TTL deletes it', async () => {
     const { event, body } = freshEvent();
-    await table.send(
+    await tableClient().send(
       new PutItemCommand({
         TableName: resources.tableName,
         Item: {
@@ -339,7 +307,7 @@ describe('the receiver against DynamoDB Local and moto', () => {
   it('answers 409 with Retry-After while another attempt holds a live claim, and takes over an expired one', async () => {
     const { event, body } = freshEvent();
     const claim = (leaseExpiresAt: number) =>
-      table.send(
+      tableClient().send(
         new PutItemCommand({
           TableName: resources.tableName,
           Item: {
@@ -372,12 +340,7 @@ describe('the receiver against DynamoDB Local and moto', () => {
     await handler(signedEvent(body));
     await handler(signedEvent(body, { secret: 'wrong' }));
 
-    const lines = logLines
-      .join('')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    const requests = lines.filter((line) => line.message === 'webhook');
+    const requests = requestLogs();
     expect(requests).toHaveLength(2);
     expect(requests[0]).toMatchObject({
       eventId: event.id,
@@ -387,7 +350,7 @@ describe('the receiver against DynamoDB Local and moto', () => {
     });
     expect(typeof requests[0]?.durationMs).toBe('number');
     expect(requests[1]).toMatchObject({ verdict: 'forged', status: 401, reason: 'mismatch' });
-    const everything = logLines.join('');
+    const everything = logs.text();
     expect(everything).not.toContain(SECRET);
     expect(everything).not.toContain(signature);
     expect(everything).not.toContain(sign(body, 'wrong'));

@@ -15,6 +15,7 @@ import {
   useEmulatorEnv,
 } from '../support/aws-env.js';
 import { type InjectedFault, startFaultInjector } from '../support/aws-fault-injector.js';
+import { receiverEnv } from '../support/receiver-under-test.js';
 import { percentile, type SimulatorReport, simulateProvider } from './provider-simulator.js';
 
 export interface SoakOptions {
@@ -107,10 +108,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
-    WEBHOOK_PROVIDER: 'complycube',
-    EVENT_BUS_NAME: resources.eventBusName,
-    IDEMPOTENCY_TABLE_NAME: resources.tableName,
-    WEBHOOK_SECRET_ARN: resources.secretArn,
+    ...receiverEnv(resources),
     // A claim left by a failed release blocks retries until its lease ends; ComplyCube's first
     // retry comes after 60 s, so in compressed time the shortest lease keeps the run short.
     CLAIM_LEASE_SECONDS: '5',
