@@ -1,4 +1,5 @@
 import { ConfigError } from './errors.js';
+import { DEFAULT_METRICS_NAMESPACE, namespaceProblem } from './metrics.js';
 import type { WebhookProvider } from './providers/provider.js';
 import { PROVIDERS } from './providers/registry.js';
 import { SIGNATURE_VERIFICATION_MODES, type SignatureVerification } from './verifier.js';
@@ -18,6 +19,7 @@ export const ENV = {
   maxBodyBytes: 'MAX_BODY_BYTES',
   maxEntryBytes: 'MAX_BUS_ENTRY_BYTES',
   payloadBucket: 'LARGE_PAYLOAD_BUCKET',
+  metricsNamespace: 'METRICS_NAMESPACE',
 } as const;
 
 export const DEFAULT_RETENTION_DAYS = 30;
@@ -44,6 +46,8 @@ export interface ReceiverConfig {
   readonly maxEntryBytes: number;
   /** The S3 bucket for events too large for the bus; unset, they fail with 503 (see README). */
   readonly payloadBucket: string | undefined;
+  /** The CloudWatch namespace of the receiver's embedded metrics. */
+  readonly metricsNamespace: string;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -124,5 +128,15 @@ export function readConfig(env: Env): ReceiverConfig {
     maxBodyBytes: wholeNumber(env, ENV.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1_024, FUNCTION_URL_MAX_BYTES),
     maxEntryBytes: wholeNumber(env, ENV.maxEntryBytes, DEFAULT_MAX_ENTRY_BYTES, 1_024, 1_048_576),
     payloadBucket: optionalMatching(env, ENV.payloadBucket, BUCKET_NAME, 'an S3 bucket name'),
+    metricsNamespace: metricsNamespace(env),
   };
+}
+
+function metricsNamespace(env: Env): string {
+  const raw = env[ENV.metricsNamespace];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_METRICS_NAMESPACE;
+  const problem = namespaceProblem(raw);
+  if (problem !== undefined)
+    throw new ConfigError(ENV.metricsNamespace, `${JSON.stringify(raw)} ${problem}.`);
+  return raw;
 }

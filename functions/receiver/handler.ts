@@ -7,6 +7,7 @@ import { DynamoDbLedger } from './dynamodb-ledger.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { type FunctionUrlResponse, toFunctionUrlResult, toWebhookRequest } from './function-url.js';
 import { jsonLogger } from './logger.js';
+import { emfMembers, sampleOf } from './metrics.js';
 import { type ReceiveDependencies, receive } from './receive.js';
 import { S3PayloadStore } from './s3-payload-store.js';
 import { systemClock, WebhookSecrets } from './secrets.js';
@@ -26,6 +27,7 @@ const clientConfig = {
 } as const;
 
 const logger = jsonLogger();
+const eventTypeCatalogue: ReadonlySet<string> = new Set(config.provider.eventTypes);
 const secretsManager = new SecretsManagerClient(clientConfig);
 const secrets = new WebhookSecrets({
   source: {
@@ -86,13 +88,27 @@ export async function handler(
 ): Promise<FunctionUrlResponse> {
   const started = performance.now();
   const result = await receive(toWebhookRequest(event), deps);
+  const durationMs = Math.round((performance.now() - started) * 10) / 10;
   const log = result.statusCode >= 500 ? logger.error : logger.info;
-  log('webhook', {
-    ...result.log,
-    verdict: result.verdict,
-    status: result.statusCode,
-    durationMs: Math.round((performance.now() - started) * 10) / 10,
-    requestId: context?.awsRequestId,
-  });
+  log(
+    'webhook',
+    {
+      ...result.log,
+      verdict: result.verdict,
+      status: result.statusCode,
+      durationMs,
+      requestId: context?.awsRequestId,
+    },
+    // The same line carries the request's metrics (embedded metric format): one write, no API call.
+    emfMembers(
+      sampleOf({
+        provider: config.provider.name,
+        verdict: result.verdict,
+        log: result.log,
+        handlerMs: durationMs,
+      }),
+      { namespace: config.metricsNamespace, catalogue: eventTypeCatalogue, timestamp: Date.now() },
+    ),
+  );
   return toFunctionUrlResult(result);
 }

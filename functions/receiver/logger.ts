@@ -1,21 +1,27 @@
 /** Fields of a log line. Never a secret, a signature or a payload. */
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
+/**
+ * Structured members written into the line as they are, after the fields: the embedded metric
+ * format's `_aws` block and its values (`metrics.ts`).
+ */
+export type EmbeddedMembers = Readonly<Record<string, unknown>>;
+
 export interface Logger {
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields, embedded?: EmbeddedMembers): void;
+  warn(message: string, fields?: LogFields, embedded?: EmbeddedMembers): void;
+  error(message: string, fields?: LogFields, embedded?: EmbeddedMembers): void;
 }
 
 /** One JSON object per line on stdout, which Lambda sends to CloudWatch Logs as is. */
 export function jsonLogger(write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
-  const emit = (level: string, message: string, fields?: LogFields): void => {
-    write(`${JSON.stringify({ level, message, ...fields, time: new Date().toISOString() })}\n`);
+  const emit = (level: string, message: string, fields?: LogFields, embedded?: EmbeddedMembers): void => {
+    write(`${JSON.stringify({ level, message, ...fields, ...embedded, time: new Date().toISOString() })}\n`);
   };
   return {
-    info: (message, fields) => emit('info', message, fields),
-    warn: (message, fields) => emit('warn', message, fields),
-    error: (message, fields) => emit('error', message, fields),
+    info: (message, fields, embedded) => emit('info', message, fields, embedded),
+    warn: (message, fields, embedded) => emit('warn', message, fields, embedded),
+    error: (message, fields, embedded) => emit('error', message, fields, embedded),
   };
 }
 

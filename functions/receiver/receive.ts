@@ -116,7 +116,13 @@ async function handle(
   const maxBodyBytes = deps.limits?.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes;
   if (request.body.length > maxBodyBytes) throw new PayloadTooLargeError(request.body.length, maxBodyBytes);
 
-  await verify(request, deps, fields);
+  const verifyStarted = performance.now();
+  try {
+    await verify(request, deps, fields);
+  } finally {
+    // Forged requests too: a slow refusal (a secret re-read per forged flood) is worth seeing.
+    fields.verifyMs = Math.round((performance.now() - verifyStarted) * 1000) / 1000;
+  }
 
   const bodySha256 = createHash('sha256').update(request.body).digest('hex');
   const read = readBody(request.body, provider);

@@ -43,11 +43,16 @@ describe('readConfig: a valid environment', () => {
       signatureVerification: 'required',
       maxEntryBytes: 262_144,
       payloadBucket: undefined,
+      metricsNamespace: 'ComplyCubeWebhooks',
     });
   });
 
   it('reads the large-payload bucket and the bus entry limit, and refuses a bucket name S3 would not take', () => {
-    const config = readConfig({ ...VALID, [ENV.payloadBucket]: 'cc-large-payloads', [ENV.maxEntryBytes]: '1048576' });
+    const config = readConfig({
+      ...VALID,
+      [ENV.payloadBucket]: 'cc-large-payloads',
+      [ENV.maxEntryBytes]: '1048576',
+    });
 
     expect(config.payloadBucket).toBe('cc-large-payloads');
     expect(config.maxEntryBytes).toBe(1_048_576);

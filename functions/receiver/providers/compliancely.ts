@@ -132,6 +132,7 @@ export const compliancely: WebhookProvider = {
   name: 'compliancely',
   source: COMPLIANCELY_SOURCE,
   quarantineSource: `${COMPLIANCELY_SOURCE}.quarantine`,
+  eventTypes: COMPLIANCELY_EVENT_TYPES,
   signatureHeader: 'compliancely-signature',
   decodeSignature: decodeCompliancelySignature,
   signatureEncoding: '64 hex characters or 44 characters of standard base64',

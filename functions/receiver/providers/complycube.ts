@@ -54,6 +54,7 @@ export const complyCube: WebhookProvider = {
   name: 'complycube',
   source: COMPLYCUBE_SOURCE,
   quarantineSource: `${COMPLYCUBE_SOURCE}.quarantine`,
+  eventTypes: COMPLYCUBE_EVENT_TYPES,
   signatureHeader: 'complycube-signature',
   decodeSignature: decodeStrictHex,
   signatureEncoding: '64 hex characters',

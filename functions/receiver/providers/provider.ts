@@ -10,6 +10,11 @@ export interface WebhookProvider {
   readonly source: string;
   /** EventBridge `Source` of bodies that were authentic but not events (see quarantine in README). */
   readonly quarantineSource: string;
+  /**
+   * Every event type the provider documents. Others still flow through; metrics count them as
+   * `other`, so a sender cannot mint new metric dimensions.
+   */
+  readonly eventTypes: readonly string[];
   /** Name of the header that carries the signature, lowercase (function URLs lowercase headers). */
   readonly signatureHeader: string;
   /**
