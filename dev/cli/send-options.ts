@@ -145,11 +145,9 @@ export function explainParseError(
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
     const option = /'([^']+)'/.exec(message)?.[1] ?? '';
     const bare = option.replace(/=.*$/, '');
-    return new UsageError(
-      `Unknown option ${bare}.${didYouMean(closest(bare, optionNames))}`,
-      command,
-      { cause: error },
-    );
+    return new UsageError(`Unknown option ${bare}.${didYouMean(closest(bare, optionNames))}`, command, {
+      cause: error,
+    });
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const option = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1];

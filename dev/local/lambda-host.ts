@@ -4,9 +4,10 @@
  * variables, its timeout, and its output attributed to the invocation that wrote it.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { transformSync } from 'esbuild';
 import type { FromWorker, ToWorker, WorkerContext, WorkerErrorInfo, WorkerSetup } from './lambda-protocol.js';
 
 export interface LocalFunctionSpec {
@@ -60,11 +61,23 @@ interface Environment {
 }
 
 /**
- * The worker's entry is TypeScript: a small script registers tsx in the worker (hooks registered in
- * this thread do not reach workers), then loads it.
+ * The worker's entry, compiled once from its TypeScript source to a self-contained ES module (its
+ * only imports are Node's), so an environment starts without a TypeScript loader of its own.
  */
-const WORKER_BOOTSTRAP = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
-  .then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./lambda-worker.ts', import.meta.url).href)}); })`;
+let workerModule: URL | undefined;
+function workerEntry(): URL {
+  if (workerModule === undefined) {
+    const source = readFileSync(new URL('./lambda-worker.ts', import.meta.url), 'utf8');
+    const { code } = transformSync(source, {
+      loader: 'ts',
+      format: 'esm',
+      target: 'node20',
+      sourcefile: 'lambda-worker.ts',
+    });
+    workerModule = new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+  }
+  return workerModule;
+}
 
 /**
  * A locally runnable function.
@@ -156,8 +169,7 @@ export class LocalFunction {
   private ensureEnvironment(): Environment {
     if (this.environment !== undefined) return this.environment;
     const setup: WorkerSetup = { codeDir: this.spec.codeDir, handler: this.spec.handler };
-    const worker = new Worker(WORKER_BOOTSTRAP, {
-      eval: true,
+    const worker = new Worker(workerEntry(), {
       workerData: setup,
       env: { ...this.spec.env },
       execArgv: ['--enable-source-maps'],

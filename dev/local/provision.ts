@@ -48,10 +48,13 @@ export interface EmulatorClients {
   readonly eventBridge: EventBridgeClient;
   readonly sqs: SQSClient;
   readonly secretsManager: SecretsManagerClient;
+  /** moto's endpoint, for the few calls made without an SDK client (S3 buckets). */
+  readonly moto: string;
   destroy(): void;
 }
 
 export function emulatorClients(endpoints: { dynamodb: string; moto: string }): EmulatorClients {
+  const moto = endpoints.moto;
   const base = { region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 } as const;
   const clients = {
     dynamodb: new DynamoDBClient({ ...base, endpoint: endpoints.dynamodb }),
@@ -61,6 +64,7 @@ export function emulatorClients(endpoints: { dynamodb: string; moto: string }): 
   };
   return {
     ...clients,
+    moto,
     destroy: () => {
       for (const client of Object.values(clients)) client.destroy();
     },
@@ -157,6 +161,22 @@ export async function provision(
       physical.set(queue.logicalId, {
         ref: url,
         attributes: { Arn: queueArn, QueueName: queue.name, QueueUrl: url },
+      });
+    }),
+    ...model.buckets.map(async (bucket) => {
+      // Path-style, as the functions reach moto; moto does not check the signature.
+      const response = await fetch(`${clients.moto}/${bucket.name}`, { method: 'PUT' });
+      if (!response.ok)
+        throw new Error(
+          `moto did not create bucket ${bucket.name}: ${response.status} ${await response.text()}`,
+        );
+      physical.set(bucket.logicalId, {
+        ref: bucket.name,
+        attributes: {
+          Arn: `arn:aws:s3:::${bucket.name}`,
+          DomainName: `${bucket.name}.s3.amazonaws.com`,
+          RegionalDomainName: `${bucket.name}.s3.${LOCAL_REGION}.amazonaws.com`,
+        },
       });
     }),
     ...model.secrets.map(async (secret) => {

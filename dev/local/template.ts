@@ -223,6 +223,7 @@ export interface StackModel {
   readonly buses: readonly NamedSpec[];
   readonly queues: readonly NamedSpec[];
   readonly secrets: readonly NamedSpec[];
+  readonly buckets: readonly NamedSpec[];
   readonly functions: readonly FunctionSpec[];
   readonly invokeConfigs: readonly InvokeConfigSpec[];
   readonly urls: readonly UrlSpec[];
@@ -284,6 +285,19 @@ export function readStack(stackName: string, template: CfnTemplate, assemblyDir:
   const secrets = of('AWS::SecretsManager::Secret').map(([id, r]) => ({
     logicalId: id,
     name: literal(props(r).Name) ?? `${stackName}/${id}`,
+    displayName: displayName(stackName, id, r),
+    properties: props(r),
+  }));
+  const buckets = of('AWS::S3::Bucket').map(([id, r]) => ({
+    logicalId: id,
+    // Bucket names are lowercase, 3 to 63 characters, no leading or trailing hyphen.
+    name:
+      literal(props(r).BucketName) ??
+      `${stackName}-${id}`
+        .toLowerCase()
+        .replace(/[^a-z0-9-]/g, '-')
+        .slice(0, 63)
+        .replace(/^-+|-+$/g, ''),
     displayName: displayName(stackName, id, r),
     properties: props(r),
   }));
@@ -353,7 +367,19 @@ export function readStack(stackName: string, template: CfnTemplate, assemblyDir:
       })),
     };
   });
-  return { stackName, resources, tables, buses, queues, secrets, functions, invokeConfigs, urls, rules };
+  return {
+    stackName,
+    resources,
+    tables,
+    buses,
+    queues,
+    secrets,
+    buckets,
+    functions,
+    invokeConfigs,
+    urls,
+    rules,
+  };
 }
 
 function joinPath(dir: string, relative: string): string {

@@ -1,0 +1,195 @@
+/**
+ * End to end: `complycube-webhooks dev` as a child process (its own emulators, the synthesized app,
+ * the bundled functions), fed by the sender CLI with every fixture type, duplicates and a forged
+ * request; then stopped with SIGINT, leaving no process behind.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listFixtureTypes } from '../helpers/complycube.js';
+
+const run = promisify(execFile);
+const CLI = fileURLToPath(new URL('../../bin/complycube-webhooks.js', import.meta.url));
+const STARTUP_MS = 240_000;
+
+type Record_ = Readonly<Record<string, unknown>> & { readonly kind: string };
+
+let stateDir: string;
+let child: ChildProcess;
+const records: Record_[] = [];
+const waiters: { predicate: () => boolean; resolve: () => void; fail: (why: string) => void }[] = [];
+let stderr = '';
+let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+/** Resolves once the dev stack has printed what `predicate` looks for; fails with its output otherwise. */
+function until(predicate: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  if (predicate()) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const fail = (why: string): void => {
+      clearTimeout(timer);
+      const last = records.slice(-10).map((r) => JSON.stringify(r));
+      reject(
+        new Error(
+          `${why} while waiting for ${what}.\n--- stderr ---\n${stderr.slice(-4000)}\n--- last records ---\n${last.join('\n')}`,
+        ),
+      );
+    };
+    const timer = setTimeout(() => fail('Timed out'), timeoutMs);
+    waiters.push({ predicate, fail, resolve: () => (clearTimeout(timer), resolve()) });
+  });
+}
+
+/** Processes still running (zombies waiting for init do not count) in any of these process groups. */
+async function liveProcessesIn(groups: readonly number[]): Promise<string[]> {
+  const { stdout } = await run('ps', ['-A', '-o', 'pid=,pgid=,stat=,comm=']);
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, pgid, stat]) => groups.includes(Number(pgid)) && stat !== undefined && !stat.startsWith('Z'))
+    .map((fields) => fields.join(' '));
+}
+
+/**
+ * What is still running in the group once it has emptied, or after 10 s. A process's children
+ * that end when its pipes close (tsx's compiler service) may take a moment after it exits.
+ */
+async function groupEmptied(group: number): Promise<string[]> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const live = await liveProcessesIn([group]);
+    if (live.length === 0 || Date.now() > deadline) return live;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+function of(kind: string): Record_[] {
+  return records.filter((record) => record.kind === kind);
+}
+
+async function send(...args: string[]): Promise<{ code: number; lines: Record_[] }> {
+  const ready = of('ready')[0];
+  const url = (ready?.receivers as { url: string }[] | undefined)?.[0]?.url ?? '';
+  const env = {
+    ...process.env,
+    WEBHOOK_SECRET: readFileSync(join(stateDir, 'webhook-secret'), 'utf8').trim(),
+  };
+  const result = await run(process.execPath, [CLI, 'send', ...args, '--url', url, '--json'], { env }).then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (error: { code?: number; stdout?: string }) => ({ code: error.code ?? -1, stdout: error.stdout ?? '' }),
+  );
+  return {
+    code: result.code,
+    lines: result.stdout
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line) as Record_),
+  };
+}
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'dev-stack-'));
+  child = spawn(
+    process.execPath,
+    [CLI, 'dev', '--json', '--port', '0', '--time-scale', '0.001', '--state-dir', stateDir],
+    {
+      // Its own process group: after it exits, the group must be empty.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // Nothing more will come once it has exited: fail whatever still waits, with its output.
+  void exited.then(({ code, signal }) => {
+    for (const waiter of waiters.splice(0))
+      waiter.fail(`the dev stack exited (code ${code}, signal ${signal})`);
+  });
+  let buffered = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) if (line.trim() !== '') records.push(JSON.parse(line) as Record_);
+    for (const waiter of [...waiters]) {
+      if (waiter.predicate()) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString('utf8');
+  });
+  await until(() => of('ready').length > 0, 'the dev stack to be ready', STARTUP_MS);
+}, STARTUP_MS + 10_000);
+
+afterAll(async () => {
+  if (child.exitCode === null && child.signalCode === null) {
+    try {
+      process.kill(-(child.pid ?? 0), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('npm run dev, fed by the sender CLI', () => {
+  it('runs the example subscriber once per unique check.completed* event, never for a forged one, and leaves nothing behind on SIGINT', async () => {
+    const types = listFixtureTypes();
+    const sent = await send('--all', '--duplicate', '--concurrency', '4', '--shuffle');
+    expect(sent.code).toBe(0);
+    const responses = sent.lines.filter((line) => line.kind === 'response');
+    expect(responses).toHaveLength(types.length * 2);
+    const ids = new Map<string, string>();
+    for (const response of responses) ids.set(String(response.eventId), String(response.eventType));
+    expect([...new Set(ids.values())].sort()).toEqual(types);
+
+    const forged = await send('check.completed.clear', '--tamper');
+    expect(forged.code).toBe(0);
+    const forgedResponse = forged.lines.find((line) => line.kind === 'response');
+    expect(forgedResponse).toMatchObject({ status: 401, verdict: 'forged', judgement: 'expected' });
+    const forgedId = String(forgedResponse?.eventId);
+
+    const matching = [...ids].filter(([, type]) => type.startsWith('check.completed')).map(([id]) => id);
+    expect(matching).toHaveLength(5);
+    const exampleDeliveries = (): Record_[] =>
+      of('delivery').filter((d) => d.function === 'ExampleCheckCompleted');
+    await until(() => exampleDeliveries().length >= matching.length, 'a delivery per check.completed* event');
+
+    // Every request is in the log with its verdict; each event accepted once.
+    await until(() => of('request').length >= types.length * 2 + 1, 'every request in the log');
+    const requests = of('request');
+    const accepted = requests.filter((r) => r.verdict === 'accepted').map((r) => r.eventId);
+    expect(accepted.sort()).toEqual([...ids.keys()].sort());
+    expect(requests.filter((r) => r.verdict === 'forged')).toEqual([
+      expect.objectContaining({ status: 401, reason: 'mismatch' }),
+    ]);
+
+    // Stop it, as Ctrl-C does, and let every last line out.
+    const pid = child.pid ?? 0;
+    process.kill(pid, 'SIGINT');
+    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(of('stopped')).toHaveLength(1);
+
+    const deliveries = exampleDeliveries();
+    expect(deliveries.every((d) => d.outcome === 'ok' && d.attempt === 1)).toBe(true);
+    expect(deliveries.map((d) => d.eventId).sort()).toEqual([...matching].sort());
+    expect(deliveries.some((d) => d.eventId === forgedId)).toBe(false);
+    // The rule matched what it should and nothing else.
+    const routed = of('routing').filter((r) =>
+      (r.rules as string[]).includes('ComplyCube/OnCheckCompletedAll'),
+    );
+    expect(routed.map((r) => r.eventId).sort()).toEqual([...matching].sort());
+
+    // No process is left running: not in the dev stack's own group (tsx's compiler service ends
+    // when its pipe closes), not in the emulators' groups (stopped and reaped before exit).
+    const emulatorGroups = (of('ready')[0]?.processGroups as number[] | undefined) ?? [];
+    expect(emulatorGroups).toHaveLength(4);
+    expect(await liveProcessesIn(emulatorGroups)).toEqual([]);
+    expect(await groupEmptied(pid)).toEqual([]);
+  }, 180_000);
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_DEV_TIME_SCALE, parseDevArgs } from '../../dev/cli/dev-options.js';
+import { UsageError } from '../../dev/cli/usage-error.js';
+import { DEFAULT_STATE_DIR } from '../../dev/local-state.js';
+
+describe('dev arguments', () => {
+  it('defaults: the default port, human log, compressed Lambda retries, .dev/', () => {
+    expect(parseDevArgs([])).toEqual({
+      port: undefined,
+      json: false,
+      timeScale: DEFAULT_DEV_TIME_SCALE,
+      stateDir: DEFAULT_STATE_DIR,
+      context: [],
+    });
+  });
+
+  it('reads a port (0 for any), JSON output, a time scale, a state dir and context pairs', () => {
+    expect(
+      parseDevArgs(
+        ['-p', '0', '--json', '--time-scale', '1', '--state-dir', 'tmp/x', '-c', 'a=1', '--context', 'b='],
+        '/work',
+      ),
+    ).toEqual({ port: 0, json: true, timeScale: 1, stateDir: '/work/tmp/x', context: ['a=1', 'b='] });
+  });
+
+  it.each([
+    [
+      ['--port', '70000'],
+      /--port must be a port number from 1 to 65535, or 0 for any free port \(got '70000'\)/,
+    ],
+    [['--port', 'http'], /--port must be a port number/],
+    [['--time-scale', '2'], /--time-scale must be a number above 0 and at most 1/],
+    [['--context', 'novalue'], /--context takes key=value.*--context exampleSubscriber=false/],
+    [
+      ['check.completed.clear'],
+      /`dev` takes no arguments.*npx complycube-webhooks send check.completed.clear/,
+    ],
+    [['--prot', '1'], /Unknown option --prot\. Did you mean '--port'\?/],
+  ])('refuses %j, saying what to type instead', (argv, message) => {
+    expect(() => parseDevArgs(argv)).toThrow(UsageError);
+    expect(() => parseDevArgs(argv)).toThrow(message);
+  });
+});
