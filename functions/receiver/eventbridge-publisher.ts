@@ -1,6 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { PublishError } from './errors.js';
-import type { BusEntry, Publisher } from './publisher.js';
+import type { BusEntry, Publisher, PublishReceipt } from './publisher.js';
 
 export interface EventBridgePublisherOptions {
   readonly client: EventBridgeClient;
@@ -12,7 +12,7 @@ export interface EventBridgePublisherOptions {
 export class EventBridgePublisher implements Publisher {
   constructor(private readonly options: EventBridgePublisherOptions) {}
 
-  async publish(entry: BusEntry): Promise<void> {
+  async publish(entry: BusEntry): Promise<PublishReceipt> {
     const command = new PutEventsCommand({
       Entries: [
         {
@@ -36,5 +36,7 @@ export class EventBridgePublisher implements Publisher {
         failed?.ErrorCode,
       );
     }
+    // $metadata is always there from the SDK; stubs in tests may leave it out.
+    return { attempts: result.$metadata?.attempts ?? 1 };
   }
 }

@@ -7,7 +7,16 @@ export interface BusEntry {
   readonly time: Date | undefined;
 }
 
+/** What publishing took. */
+export interface PublishReceipt {
+  /**
+   * Requests sent for the entry. More than one means an earlier attempt failed or timed out and
+   * may still have reached the bus: the event may be there twice (README, "Guarantees").
+   */
+  readonly attempts: number;
+}
+
 /** Puts events on the bus. Resolves only once the bus has accepted the entry. */
 export interface Publisher {
-  publish(entry: BusEntry): Promise<void>;
+  publish(entry: BusEntry): Promise<PublishReceipt>;
 }

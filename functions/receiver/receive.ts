@@ -343,7 +343,9 @@ async function deliver(
   let accepted = delivery.accepted;
   try {
     try {
-      await publisher.publish(await fitForBus(delivery, deps, fields));
+      const receipt = await publisher.publish(await fitForBus(delivery, deps, fields));
+      // A retried PutEvents may have reached the bus on the attempt that seemed to fail.
+      if (receipt.attempts > 1) fields.publishAttempts = receipt.attempts;
     } catch (error) {
       const code = error instanceof PublishError ? error.errorCode : undefined;
       if (delivery.fallback === undefined || code === undefined || !PERMANENT_ENTRY_ERRORS.has(code))

@@ -11,7 +11,7 @@ import type {
   Ledger,
 } from '../../functions/receiver/ledger.js';
 import type { LogFields, Logger } from '../../functions/receiver/logger.js';
-import type { BusEntry, Publisher } from '../../functions/receiver/publisher.js';
+import type { BusEntry, Publisher, PublishReceipt } from '../../functions/receiver/publisher.js';
 import type { Clock, SecretSource } from '../../functions/receiver/secrets.js';
 
 /** 2024-03-01T12:00:00.000Z: a fixed, whole-second start so lease arithmetic reads easily. */
@@ -178,12 +178,13 @@ export class RecordingPublisher implements Publisher {
     this.always = error;
   }
 
-  async publish(entry: BusEntry): Promise<void> {
+  async publish(entry: BusEntry): Promise<PublishReceipt> {
     this.attempts++;
     if (this.failures.length > 0) throw this.failures.shift();
     if (this.always !== undefined) throw this.always;
     await this.onPublish?.(entry);
     this.entries.push(entry);
+    return { attempts: 1 };
   }
 }
 

@@ -79,6 +79,39 @@ function eventIdOf(operation: string, body: Buffer): string | undefined {
 }
 
 /**
+ * Event ids the receiver's own log lines put in the window: a PutEvents the SDK retried (the first
+ * attempt may have landed), a PutEvents that timed out (it may have landed), a completion that
+ * failed, or a lease lost to another attempt. No fault needs injecting for these: a slow emulator
+ * is enough.
+ */
+function windowEvidence(log: string): Set<string> {
+  const ids = new Set<string>();
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let fields: Record<string, unknown>;
+    try {
+      fields = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      continue;
+    }
+    const id = fields.eventId;
+    if (typeof id !== 'string') continue;
+    const timedOutPublish =
+      fields.errorName === 'PublishError' &&
+      (fields.cause1Name === 'TimeoutError' || /timed out/i.test(String(fields.cause1Message ?? '')));
+    if (
+      (typeof fields.publishAttempts === 'number' && fields.publishAttempts > 1) ||
+      timedOutPublish ||
+      fields.completionFailed === true ||
+      fields.leaseLost === true
+    ) {
+      ids.add(id);
+    }
+  }
+  return ids;
+}
+
+/**
  * Runs a soak against emulators whose endpoints are already in the environment (see
  * `useEmulatorEnv`). The receiver runs in this process; call it once per process.
  */
@@ -114,8 +147,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     CLAIM_LEASE_SECONDS: '5',
   });
   const write = process.stdout.write.bind(process.stdout);
-  // The receiver's JSON log lines would drown the summary.
-  process.stdout.write = (() => true) as typeof process.stdout.write;
+  // The receiver's JSON log lines would drown the summary; they are kept to read the window from.
+  const logText: string[] = [];
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    logText.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
   const { handler } = await import('../../functions/receiver/handler.js');
   const server = await startFunctionUrlServer(handler);
 
@@ -137,6 +174,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const id = (envelope.detail as { id?: string }).id ?? '';
       seen.set(id, (seen.get(id) ?? 0) + 1);
     }
+    for (const id of windowEvidence(logText.join(''))) windowHit.add(id);
     const ids = events.map((e) => (JSON.parse(e) as { id: string }).id);
     const lost = ids.filter((id) => !seen.has(id)).length;
     const twice = ids.filter((id) => (seen.get(id) ?? 0) > 1);

@@ -57,6 +57,16 @@ describe('EventBridgePublisher', () => {
     ]);
   });
 
+  it('reports how many requests the SDK sent, so a retried PutEvents can be flagged', async () => {
+    eventBridge
+      .on(PutEventsCommand)
+      .resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e1' }], $metadata: { attempts: 2 } });
+
+    const receipt = await publisher().publish(ENTRY);
+
+    expect(receipt).toEqual({ attempts: 2 });
+  });
+
   it('passes a bus ARN through as the bus name', async () => {
     const arn = 'arn:aws:events:eu-west-2:123456789012:event-bus/complycube-events';
     eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
@@ -77,7 +87,7 @@ describe('EventBridgePublisher', () => {
   it('resolves when the response has no FailedEntryCount', async () => {
     eventBridge.on(PutEventsCommand).resolves({ Entries: [{ EventId: 'e-1' }] });
 
-    await expect(publisher().publish(ENTRY)).resolves.toBeUndefined();
+    await expect(publisher().publish(ENTRY)).resolves.toEqual({ attempts: 1 });
   });
 
   it('rejects with a PublishError carrying the ErrorCode when the entry failed', async () => {

@@ -984,3 +984,15 @@ describe('receive: an event too large for the bus', () => {
     expect(parseDetail(publisher.entries[0]?.detail).body).toBeUndefined();
   });
 });
+
+describe('receive: a PutEvents the SDK had to retry', () => {
+  it('notes the attempts on the request line, since the first may have reached the bus', async () => {
+    const { deps } = setup();
+    const retried = { ...deps, publisher: { publish: async () => ({ attempts: 2 }) } };
+
+    const result = await receive(post(BODY), retried);
+
+    expect(result.statusCode).toBe(200);
+    expect(result.log.publishAttempts).toBe(2);
+  });
+});
