@@ -39,7 +39,14 @@ function until(predicate: () => boolean, what: string, timeoutMs = 60_000): Prom
       );
     };
     const timer = setTimeout(() => fail('Timed out'), timeoutMs);
-    waiters.push({ predicate, fail, resolve: () => (clearTimeout(timer), resolve()) });
+    waiters.push({
+      predicate,
+      fail,
+      resolve: () => {
+        clearTimeout(timer);
+        resolve();
+      },
+    });
   });
 }
 
