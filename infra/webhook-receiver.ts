@@ -6,6 +6,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -496,12 +497,41 @@ export class WebhookReceiver extends Construct {
       return withDefaults(rule, target, retry, dlq);
     }
     const deadLetterQueue = dlq();
+    if (isQueue(target)) {
+      return {
+        target: new targets.SqsQueue(target, { deadLetterQueue, ...retry }),
+        deadLetterQueue: () => deadLetterQueue,
+      };
+    }
     // A Lambda subscriber may get a pointer instead of the event; it can follow it.
-    if (!isQueue(target)) this.grantReadLargePayloads(target);
-    const built = isQueue(target)
-      ? new targets.SqsQueue(target, { deadLetterQueue, ...retry })
-      : new targets.LambdaFunction(target, { deadLetterQueue, ...retry });
-    return { target: built, deadLetterQueue: () => deadLetterQueue };
+    this.grantReadLargePayloads(target);
+    this.sendFailedInvocationsTo(target, deadLetterQueue);
+    return {
+      target: new targets.LambdaFunction(target, { deadLetterQueue, ...retry }),
+      deadLetterQueue: () => deadLetterQueue,
+    };
+  }
+
+  /**
+   * EventBridge invokes a Lambda target asynchronously: once the function has the event, the rule's
+   * retry policy and dead-letter queue no longer apply, and an event whose invocations all throw
+   * is dropped by Lambda unless the function has an on-failure destination. So the subscription's
+   * dead-letter queue becomes that destination too (after Lambda's 2 retries), unless the function
+   * already has an asynchronous invocation configuration of its own.
+   */
+  private sendFailedInvocationsTo(fn: lambda.IFunction, deadLetterQueue: sqs.IQueue): void {
+    if (fn.node.tryFindChild('EventInvokeConfig') !== undefined) {
+      Annotations.of(this).addWarningV2(
+        `webhook-receiver:async-config:${fn.node.path}`,
+        `${fn.node.path} already has an asynchronous invocation configuration, so events its invocations fail on go where that says, not to this subscription's dead-letter queue.`,
+      );
+      return;
+    }
+    fn.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(deadLetterQueue),
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+    });
   }
 
   private createDeadLetterQueue(rule: events.Rule): sqs.Queue {

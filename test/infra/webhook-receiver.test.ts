@@ -239,7 +239,7 @@ describe('events too large for the bus', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: Match.stringLikeRegexp('SubscriberServiceRole') }],
       PolicyDocument: {
-        Statement: [
+        Statement: Match.arrayWith([
           {
             Action: 's3:GetObject',
             Effect: 'Allow',
@@ -250,7 +250,7 @@ describe('events too large for the bus', () => {
               ],
             },
           },
-        ],
+        ]),
       },
     });
   });
@@ -315,6 +315,45 @@ describe('subscribe', () => {
         }),
       ],
     });
+  });
+
+  it('sends the events a Lambda subscriber keeps failing on to its dead-letter queue, after Lambda’s retries', () => {
+    const { stack, receiver } = receiverStack();
+    receiver.subscribe('check.pending', inlineFunction(stack, 'A'));
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: Match.stringLikeRegexp('^A') },
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 21_600,
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('OnCheckPendingDeadLetters'), 'Arn'] },
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('AServiceRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['sqs:SendMessage']),
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('OnCheckPendingDeadLetters'), 'Arn'] },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('warns, and keeps the function’s own async configuration, when a function is subscribed twice', () => {
+    const { stack, receiver } = receiverStack();
+    const fn = inlineFunction(stack, 'A');
+    receiver.subscribe('check.pending', fn);
+    receiver.subscribe('check.failed', fn);
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    Annotations.fromStack(stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('already has an asynchronous invocation configuration'),
+    );
   });
 
   it('delivers to an SQS queue with the same policy', () => {
