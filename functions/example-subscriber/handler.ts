@@ -9,8 +9,8 @@ interface CheckEventDetail {
 
 /**
  * An example subscriber for the `check.completed*` family: logs the check id and its outcome.
- * Replace the body with your own work; EventBridge retries it on a thrown error and then sends the
- * event to the subscription's dead-letter queue.
+ * Replace the body with your own work. On a thrown error Lambda retries the event twice, then
+ * sends it to the subscription's dead-letter queue (the on-failure destination `subscribe()` adds).
  */
 export async function handler(event: EventBridgeEvent<string, CheckEventDetail>): Promise<void> {
   const { detail } = event;
