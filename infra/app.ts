@@ -15,6 +15,7 @@ new ComplyCubeWebhooksStack(app, context.stackName, {
   exampleSubscriber: context.exampleSubscriber,
   compliancely: context.compliancely,
   compliancelySignatureVerification: context.compliancelySignatureVerification,
+  alarmEmail: context.alarmEmail,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { SignatureVerification } from '../functions/receiver/verifier.js';
 import { functionBundling } from './bundling.js';
@@ -48,6 +49,11 @@ export interface ComplyCubeWebhooksStackProps extends StackProps {
    * @default 'required'
    */
   readonly compliancelySignatureVerification?: SignatureVerification;
+  /**
+   * An address the alarm topic e-mails (SNS asks it to confirm first).
+   * @default - no subscription; subscribe to the `AlarmTopicArn` output yourself
+   */
+  readonly alarmEmail?: string;
 }
 
 /** The deployable app: a ComplyCube receiver, optionally a Compliancely one on the same bus, and example subscribers. */
@@ -68,7 +74,12 @@ export class ComplyCubeWebhooksStack extends Stack {
         props.retentionDays === undefined ? undefined : Duration.days(props.retentionDays),
       removalPolicy: props.removalPolicy,
       memorySize: props.memorySize,
+      // The stack name: two deployments in one account (-c stackName=…) keep their metrics apart.
+      metricsNamespace: this.stackName,
     });
+    if (props.alarmEmail !== undefined) {
+      this.receiver.alarmTopic?.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
 
     if (props.exampleSubscriber ?? true) {
       const onCheckCompleted = this.exampleSubscriber(
@@ -97,6 +108,7 @@ export class ComplyCubeWebhooksStack extends Stack {
       value: this.receiver.quarantineQueue.queueUrl,
     });
     this.receiver.addPortalEventTypesOutput();
+    this.addOperationsOutputs(this.receiver, '');
 
     this.compliancely = props.compliancely === true ? this.addCompliancely(props) : undefined;
   }
@@ -111,6 +123,9 @@ export class ComplyCubeWebhooksStack extends Stack {
       removalPolicy: props.removalPolicy,
       memorySize: props.memorySize,
       signatureVerification: props.compliancelySignatureVerification,
+      metricsNamespace: this.stackName,
+      // One topic for every alarm of the app.
+      alarmTopic: this.receiver.alarmTopic,
     });
     if (props.exampleSubscriber ?? true) {
       const onDidNotMatch = this.exampleSubscriber(
@@ -133,7 +148,26 @@ export class ComplyCubeWebhooksStack extends Stack {
       value: receiver.quarantineQueue.queueUrl,
     });
     receiver.addPortalEventTypesOutput('CompliancelyEventTypes');
+    this.addOperationsOutputs(receiver, 'Compliancely');
     return receiver;
+  }
+
+  /** Where to look and where to subscribe: README, "Operating it". */
+  private addOperationsOutputs(receiver: WebhookReceiver, prefix: string): void {
+    const { dashboard } = receiver.monitoring;
+    if (dashboard !== undefined) {
+      new CfnOutput(this, `${prefix}DashboardName`, {
+        description: `The CloudWatch dashboard of the ${receiver.provider.displayName} receiver`,
+        value: dashboard.dashboardName,
+      });
+    }
+    if (prefix === '' && receiver.alarmTopic !== undefined) {
+      new CfnOutput(this, 'AlarmTopicArn', {
+        description:
+          'Every alarm of this stack notifies this SNS topic: subscribe your e-mail or pager to it',
+        value: receiver.alarmTopic.topicArn,
+      });
+    }
   }
 
   private exampleSubscriber(id: string, file: string, description: string): NodejsFunction {

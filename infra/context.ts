@@ -10,6 +10,7 @@ export interface AppContext {
   readonly exampleSubscriber: boolean;
   readonly compliancely: boolean;
   readonly compliancelySignatureVerification: SignatureVerification | undefined;
+  readonly alarmEmail: string | undefined;
 }
 
 export const CONTEXT_KEYS = {
@@ -21,6 +22,7 @@ export const CONTEXT_KEYS = {
   exampleSubscriber: 'exampleSubscriber',
   compliancely: 'compliancely',
   compliancelySignatureVerification: 'compliancelySignatureVerification',
+  alarmEmail: 'alarmEmail',
 } as const;
 
 /** Reads and validates the context; a bad value throws a message naming the key and what to pass. */
@@ -33,7 +35,21 @@ export function readAppContext(get: (key: string) => unknown): AppContext {
     memorySize: integer(get, CONTEXT_KEYS.memorySize),
     exampleSubscriber: flag(get, CONTEXT_KEYS.exampleSubscriber) ?? true,
     ...compliancelyContext(get),
+    alarmEmail: email(get, CONTEXT_KEYS.alarmEmail),
   };
+}
+
+/** Loose on purpose: SNS sends a confirmation, which is the real check. */
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function email(get: (key: string) => unknown, key: string): string | undefined {
+  const value = text(get, key);
+  if (value !== undefined && !EMAIL.test(value)) {
+    throw new Error(
+      `Context ${key} must be an e-mail address, e.g. -c ${key}=oncall@example.com (got ${JSON.stringify(value)}).`,
+    );
+  }
+  return value;
 }
 
 function compliancelyContext(

@@ -1,6 +1,15 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { Annotations, CfnOutput, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import {
+  Annotations,
+  CfnOutput,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  Token,
+  TokenComparison,
+  Validations,
+} from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -11,14 +20,18 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, FUNCTION_URL_MAX_BYTES } from '../functions/receiver/config.js';
 import { LEDGER_ATTRIBUTES } from '../functions/receiver/dynamodb-ledger.js';
+import { DEFAULT_METRICS_NAMESPACE, namespaceProblem } from '../functions/receiver/metrics.js';
 import type { SignatureVerification } from '../functions/receiver/verifier.js';
 import { functionBundling } from './bundling.js';
+import { providerArchive } from './event-archive.js';
 import { expandPatterns, parsePatterns } from './event-types.js';
 import { type ProviderSpec, Providers } from './providers.js';
+import { type ReceiverAlarms, ReceiverMonitoring } from './receiver-monitoring.js';
 
 /** Options of one subscription. */
 export interface SubscribeOptions {
@@ -145,6 +158,41 @@ export interface WebhookReceiverProps {
    * @default 'required'
    */
   readonly signatureVerification?: SignatureVerification;
+  /**
+   * The CloudWatch namespace of the receiver's metrics (embedded in its log lines). Give each
+   * deployment in an account and region its own, or their metrics add up.
+   * @default 'ComplyCubeWebhooks'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * A CloudWatch dashboard for this receiver (README, "Operating it").
+   * @default true
+   */
+  readonly dashboard?: boolean;
+  /**
+   * Which alarms to create, or `false` for none. Each alarm's description says what to check first.
+   * @default - every alarm except `noEventsFor`
+   */
+  readonly alarms?: ReceiverAlarms | false;
+  /**
+   * Where the alarms notify. Pass one topic to several receivers to get one stream of alarms.
+   * @default - a new SNS topic (`alarmTopic`)
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Archive the provider's events on the bus, so they can be replayed to a subscriber added later
+   * or to one that failed (`npx complycube-webhooks replay`). Only the provider's own source is
+   * archived. `true` makes a bus that cannot have an archive here (another account or region) an
+   * error instead of a warning.
+   * @default true
+   */
+  readonly archive?: boolean;
+  /**
+   * How long archived events are kept; whole days. Longer than `idempotencyRetention` means a
+   * replayed pointer to a large body may find the body gone.
+   * @default - the idempotency retention (30 days)
+   */
+  readonly archiveRetention?: Duration;
 }
 
 const DEFAULT_RETENTION = Duration.days(30);
@@ -177,6 +225,14 @@ export class WebhookReceiver extends Construct {
    * (README, "Events too large for the bus"). Lambda subscribers are granted read on it.
    */
   readonly largePayloadBucket: s3.Bucket;
+  /** The CloudWatch namespace the function writes its metrics to. */
+  readonly metricsNamespace: string;
+  /** Dashboard, alarms and the alarm topic (README, "Operating it"). */
+  readonly monitoring: ReceiverMonitoring;
+  /** Where the alarms notify; undefined when `alarms` is false. */
+  readonly alarmTopic: sns.ITopic | undefined;
+  /** The archive of the provider's events, unless switched off or impossible for the bus. */
+  readonly archive: events.Archive | undefined;
   private readonly removalPolicy: RemovalPolicy;
   private readonly patterns: string[] = [];
 
@@ -191,6 +247,8 @@ export class WebhookReceiver extends Construct {
     const maxBusEntryBytes = validateWhole('maxBusEntryBytes', props.maxBusEntryBytes, 1_024, 1_048_576);
     const { definition, displayName } = this.provider;
     const signatureVerification = this.validateSignatureVerification(props.signatureVerification);
+    const metricsNamespace = validateNamespace(props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE);
+    this.metricsNamespace = metricsNamespace;
 
     this.eventBus =
       props.eventBus ?? new events.EventBus(this, 'Bus', { description: `${displayName} webhook events` });
@@ -248,6 +306,7 @@ export class WebhookReceiver extends Construct {
         [ENV.signatureVerification]: signatureVerification,
         [ENV.payloadBucket]: this.largePayloadBucket.bucketName,
         ...(maxBusEntryBytes === undefined ? {} : { [ENV.maxEntryBytes]: String(maxBusEntryBytes) }),
+        [ENV.metricsNamespace]: metricsNamespace,
       },
     });
 
@@ -282,7 +341,8 @@ export class WebhookReceiver extends Construct {
       description: `Authentic ${displayName} bodies that are not events, kept for an operator`,
       eventPattern: { source: [definition.quarantineSource] },
     });
-    quarantineRule.addTarget(this.withDeliveryPolicy(quarantineRule, this.quarantineQueue, {}).target);
+    const quarantineDelivery = this.withDeliveryPolicy(quarantineRule, this.quarantineQueue, {});
+    quarantineRule.addTarget(quarantineDelivery.target);
 
     // Findings of the AwsSolutions checks (cdk-nag) that are deliberate, each with its reason.
     Validations.of(this.quarantineQueue).acknowledge({
@@ -297,6 +357,35 @@ export class WebhookReceiver extends Construct {
     });
 
     this.warnIfBusSharedWithSameProvider();
+
+    this.monitoring = new ReceiverMonitoring(this, 'Monitoring', {
+      provider: this.provider,
+      namespace: metricsNamespace,
+      function: this.function,
+      eventBus: this.eventBus,
+      quarantineQueue: this.quarantineQueue,
+      dashboard: props.dashboard ?? true,
+      alarms: props.alarms ?? {},
+      alarmTopic: props.alarmTopic,
+      reservedConcurrency,
+    });
+    this.alarmTopic = this.monitoring.alarmTopic;
+    this.monitoring.watchDelivery({
+      name: quarantineRule.node.id,
+      rule: quarantineRule,
+      deadLetterQueue: quarantineDelivery.deadLetterQueue(),
+    });
+    this.warnIfNamespaceShared(metricsNamespace);
+
+    this.archive =
+      props.archive === false
+        ? undefined
+        : providerArchive(this, 'Archive', {
+            eventBus: this.eventBus,
+            provider: this.provider,
+            retentionDays: this.archiveRetentionDays(props.archiveRetention, retentionDays),
+            required: props.archive === true,
+          });
 
     for (const subscription of props.subscriptions ?? []) {
       this.subscribe(subscription.eventTypes, subscription.target, subscription);
@@ -353,7 +442,9 @@ export class WebhookReceiver extends Construct {
     rule.addTarget(delivery.target);
     this.patterns.push(...list);
     // Read after addTarget: a ready-made target decides at bind time whether it needs our queue.
-    return { rule, deadLetterQueue: delivery.deadLetterQueue(), eventTypes: list };
+    const deadLetterQueue = delivery.deadLetterQueue();
+    this.monitoring.watchDelivery({ name: id, rule, deadLetterQueue });
+    return { rule, deadLetterQueue, eventTypes: list };
   }
 
   /** Every pattern subscribed so far, as given. */
@@ -433,6 +524,45 @@ export class WebhookReceiver extends Construct {
       Annotations.of(this).addWarningV2(
         'webhook-receiver:same-provider-same-bus',
         `${twin.node.path} already receives ${this.provider.displayName} webhooks on this bus. Both publish under the source '${this.provider.definition.source}', so each receiver's subscriptions and quarantine queue also get the other's events. Give each its own bus.`,
+      );
+    }
+  }
+
+  private archiveRetentionDays(retention: Duration | undefined, idempotencyDays: number): number {
+    if (retention === undefined) return idempotencyDays;
+    const days = retention.toDays({ integral: false });
+    if (!Number.isInteger(days) || days < 1 || days > 3650) {
+      throw new Error(
+        `archiveRetention must be a whole number of days from 1 to 3650 (got ${retention.toHumanString()}), e.g. Duration.days(30).`,
+      );
+    }
+    if (days > idempotencyDays) {
+      Annotations.of(this).addWarningV2(
+        'webhook-receiver:archive-outlives-large-payloads',
+        `Archived events are kept ${days} days but bodies too large for the bus only ${idempotencyDays} (idempotencyRetention): a replay of an older event that points at a stored body will find it gone.`,
+      );
+    }
+    return days;
+  }
+
+  /** Two receivers of one provider writing the same namespace would add up each other's metrics. */
+  private warnIfNamespaceShared(namespace: string): void {
+    const stack = Stack.of(this);
+    const twin = this.node.root.node
+      .findAll()
+      .find(
+        (c): c is WebhookReceiver =>
+          c instanceof WebhookReceiver &&
+          c !== this &&
+          c.provider.definition.name === this.provider.definition.name &&
+          c.metricsNamespace === namespace &&
+          Token.compareStrings(Stack.of(c).account, stack.account) !== TokenComparison.DIFFERENT &&
+          Token.compareStrings(Stack.of(c).region, stack.region) !== TokenComparison.DIFFERENT,
+      );
+    if (twin !== undefined) {
+      Annotations.of(this).addWarningV2(
+        'webhook-receiver:same-metrics-namespace',
+        `${twin.node.path} also writes ${this.provider.displayName} metrics to the namespace '${namespace}', so the two would add up on both dashboards and alarms. Give each its own metricsNamespace.`,
       );
     }
   }
@@ -636,6 +766,13 @@ function validateWhole(
     throw new Error(`${name} must be a whole number from ${min} to ${max} (got ${value}).`);
   }
   return value;
+}
+
+function validateNamespace(namespace: string): string {
+  if (Token.isUnresolved(namespace)) return namespace;
+  const problem = namespaceProblem(namespace);
+  if (problem !== undefined) throw new Error(`metricsNamespace ${JSON.stringify(namespace)} ${problem}.`);
+  return namespace;
 }
 
 function validateMemory(memorySize: number): number {

@@ -63,9 +63,11 @@ describe('the deployable app', () => {
     expect(result.status).toBe(0);
   });
 
-  it('outputs the function URL, the secret ARN, the bus name, the quarantine queue and the portal event types', () => {
+  it('outputs the function URL, the secret ARN, the bus name, the quarantine queue, the portal event types, the dashboard and the alarm topic', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual([
+      'AlarmTopicArn',
+      'DashboardName',
       'EventBusName',
       'PortalEventTypes',
       'QuarantineQueueUrl',
@@ -163,6 +165,7 @@ describe('app context', () => {
       exampleSubscriber: true,
       compliancely: false,
       compliancelySignatureVerification: undefined,
+      alarmEmail: undefined,
     });
   });
 

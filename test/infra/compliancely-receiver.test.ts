@@ -300,14 +300,17 @@ describe('the deployable app with -c compliancely=true', () => {
     expect(stack.compliancely?.eventBus).toBe(stack.receiver.eventBus);
   });
 
-  it('outputs the URL, secret, quarantine queue and event types of each receiver', () => {
+  it('outputs the URL, secret, quarantine queue, event types and dashboard of each receiver, and one alarm topic', () => {
     const outputs = template.findOutputs('*');
 
     expect(Object.keys(outputs).sort()).toEqual([
+      'AlarmTopicArn',
+      'CompliancelyDashboardName',
       'CompliancelyEventTypes',
       'CompliancelyQuarantineQueueUrl',
       'CompliancelyWebhookSecretArn',
       'CompliancelyWebhookUrl',
+      'DashboardName',
       'EventBusName',
       'PortalEventTypes',
       'QuarantineQueueUrl',
