@@ -142,6 +142,26 @@ describe('the webhook secret', () => {
     expect(later.statusCode).toBe(200);
   });
 
+  it('keeps verifying with the cached secret while a refresh cannot reach Secrets Manager, and takes the new one once it can', async () => {
+    const { resources, queue } = await setUp(OLD);
+    const handler = await coldStart(resources);
+    await putSecret(resources, NEW);
+    await secretsProxy.setMode('refuse');
+    advanceClock(61_000);
+
+    const oldDuringOutage = await handler(delivery(OLD));
+    const newDuringOutage = await handler(delivery(NEW));
+    await secretsProxy.setMode('forward');
+    advanceClock(61_000 + 61_000);
+    const newAfter = await handler(delivery(NEW));
+
+    expect(oldDuringOutage.statusCode).toBe(200);
+    // Cannot be verified until the new secret can be read: refused, and ComplyCube retries it.
+    expect(newDuringOutage.statusCode).toBe(401);
+    expect(newAfter.statusCode).toBe(200);
+    expect(await drainQueue(queue)).toHaveLength(2);
+  });
+
   it('accepts both secrets while both are stored, and only the new one within 5 minutes of removing the old', async () => {
     const { resources } = await setUp(JSON.stringify({ current: OLD, next: NEW }));
     const handler = await coldStart(resources);
