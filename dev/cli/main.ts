@@ -4,6 +4,7 @@
  * Exit codes: 0 done and healthy; 1 a failure, or an answer a healthy receiver would not give;
  * 2 bad arguments (nothing was done); 130 interrupted.
  */
+import { isOpsCommand, OPS_COMMANDS, OPS_SUMMARY, opsHelp, runOpsCommand } from '../../ops/commands.js';
 import { DEFAULT_PORT } from '../local-state.js';
 import { DEFAULT_DEV_TIME_SCALE, parseDevArgs } from './dev-options.js';
 import { type CliIo, runSend } from './send.js';
@@ -11,7 +12,7 @@ import { parseSendArgs } from './send-options.js';
 import { listFixtures, SENDER_PROVIDERS } from './sender-providers.js';
 import { closest, didYouMean, UsageError } from './usage-error.js';
 
-const COMMANDS = ['dev', 'send', 'help'] as const;
+const COMMANDS = ['dev', 'send', ...OPS_COMMANDS, 'help'] as const;
 
 export const MAIN_HELP = `complycube-webhooks: run the webhook receiver on your machine, and send it signed test events.
 
@@ -26,6 +27,9 @@ Commands
     .map((p) => p.displayName)
     .join('- or ')}-shaped test events to the local receiver, or to a deployed one.
   help    Show the help of a command: \`npx complycube-webhooks help send\`.
+
+Operating a deployed stack (README, "Operating it")
+${OPS_SUMMARY}
 
 Quick start (two terminals)
   npm run dev
@@ -137,6 +141,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if (command === 'help') {
       const topic = rest[0];
+      if (isOpsCommand(topic)) {
+        io.stdout.write(await opsHelp(topic));
+        return 0;
+      }
       io.stdout.write(
         topic !== undefined && Object.hasOwn(HELP, topic) ? (HELP[topic] ?? MAIN_HELP) : MAIN_HELP,
       );
@@ -160,6 +168,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const { runDev } = await import('../local/run.js');
       return await runDev(options, io);
     }
+    if (isOpsCommand(command)) return await runOpsCommand(command, rest, io);
     throw new UsageError(
       `Unknown command '${command}'.${didYouMean(closest(command, COMMANDS))} Commands: ${COMMANDS.join(', ')}.`,
     );
