@@ -70,7 +70,14 @@ describe('the function bundle', () => {
       'functions/bundle-substitutes/lambda-credentials.ts',
       'functions/bundle-substitutes/no-endpoint-cache.ts',
       'functions/bundle-substitutes/no-event-streams.ts',
+      'functions/bundle-substitutes/node-http.ts',
     ]);
     expect(from('@aws-sdk/credential-provider-env/').length).toBeGreaterThan(0);
+  });
+
+  it('loads node:http with require, never with an ES module import', () => {
+    const code = built.toString('utf8');
+    expect(code).not.toMatch(/from\s*["']node:http["']|import\(\s*["']node:http["']\s*\)/);
+    expect(code).toMatch(/require\)?\(\s*["']node:http["']\s*\)|\(["']node:http["']\)/);
   });
 });

@@ -1,4 +1,6 @@
 /** The modules `infra/bundling.ts` puts in place of SDK packages in the deployed bundles. */
+
+import * as nodeHttp from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultProvider } from '../../functions/bundle-substitutes/lambda-credentials.js';
 import {
@@ -10,6 +12,7 @@ import {
   EventStreamsNotBundledError,
   eventStreamSerdeProvider,
 } from '../../functions/bundle-substitutes/no-event-streams.js';
+import * as httpSubstitute from '../../functions/bundle-substitutes/node-http.js';
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -52,5 +55,13 @@ describe('no-endpoint-cache (for @aws-sdk/endpoint-cache)', () => {
     expect(() => cache.getEndpoint('key')).toThrow(EndpointCacheNotBundledError);
     expect(() => cache.get('key')).toThrow(/substitutes @aws-sdk\/endpoint-cache/);
     expect(() => cache.set('key', [])).toThrow(EndpointCacheNotBundledError);
+  });
+});
+
+describe('node-http (for node:http)', () => {
+  it("exports node:http's own functions and classes, loaded with require", () => {
+    expect(httpSubstitute.request).toBe(nodeHttp.request);
+    expect(httpSubstitute.Agent).toBe(nodeHttp.Agent);
+    expect(httpSubstitute.STATUS_CODES).toBe(nodeHttp.STATUS_CODES);
   });
 });
