@@ -227,7 +227,9 @@ describe('bodies at the function URL limit', () => {
 
   it('takes in an authentic 6 MB body when the limit allows it, storing it and publishing a pointer', async () => {
     const { deps, publisher } = setup();
-    const body = Buffer.from(JSON.stringify({ id: 'big', type: 'check.updated', pad: 'x'.repeat(SIX_MB - 100) }));
+    const body = Buffer.from(
+      JSON.stringify({ id: 'big', type: 'check.updated', pad: 'x'.repeat(SIX_MB - 100) }),
+    );
     const stored: string[] = [];
     const payloadStore = {
       put: async (key: string, bytes: Buffer) => {
@@ -236,11 +238,14 @@ describe('bodies at the function URL limit', () => {
       },
     };
 
-    const result = await receive(toWebhookRequest(functionUrlEvent({ body, signature: sign(body, SECRET) })), {
-      ...deps,
-      payloadStore,
-      limits: { maxBodyBytes: SIX_MB },
-    });
+    const result = await receive(
+      toWebhookRequest(functionUrlEvent({ body, signature: sign(body, SECRET) })),
+      {
+        ...deps,
+        payloadStore,
+        limits: { maxBodyBytes: SIX_MB },
+      },
+    );
 
     expect(result.statusCode).toBe(200);
     expect(stored).toHaveLength(1);
