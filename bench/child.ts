@@ -9,6 +9,8 @@ import { spawn } from 'node:child_process';
 export const RESULT_FD = 3;
 
 export interface WorkerRun {
+  /** The `node` binary to run it on. */
+  readonly node: string;
   /** The bundled worker (`.mjs`). */
   readonly script: string;
   /** Passed to the worker as its only argument, as JSON. */
@@ -30,7 +32,7 @@ const TAIL_CHARS = 4_000;
  */
 export function runWorker<T>(run: WorkerRun): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [run.script, JSON.stringify(run.input)], {
+    const child = spawn(run.node, [run.script, JSON.stringify(run.input)], {
       env: { ...run.env },
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
     });

@@ -9,6 +9,8 @@ import { formatReport } from './report.js';
 import { runBench } from './run.js';
 
 async function main(): Promise<number> {
+  // The bench's own SDK clients (creating the emulators' resources) need not warn about Node 20.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let options: BenchOptions | undefined;
   try {
     options = parseBenchOptions(process.argv.slice(2));

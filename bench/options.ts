@@ -12,6 +12,8 @@ export interface BenchOptions {
   readonly dynamodbEndpoint: string | undefined;
   /** Use this moto server instead of starting one (with `dynamodbEndpoint`). */
   readonly motoEndpoint: string | undefined;
+  /** The `node` binary the measured processes run on. */
+  readonly node: string;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -21,6 +23,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --out <file>           where to write the JSON (default bench-results/latest.json)
   --dynamodb <url>       use a running DynamoDB Local instead of starting one (needs --moto)
   --moto <url>           use a running moto server instead of starting one (needs --dynamodb)
+  --node <path>          run the measured processes on this node binary, e.g. the Lambda
+                         runtime's major version (default: the node running the bench)
   --help                 this text
 
 Exit status: 0 every budget met, 1 a budget missed, 2 the bench itself failed.`;
@@ -89,6 +93,7 @@ export function parseBenchOptions(args: readonly string[]): BenchOptions | undef
     out: values.out ?? 'bench-results/latest.json',
     dynamodbEndpoint,
     motoEndpoint,
+    node: values.node ?? process.execPath,
   };
 }
 
@@ -103,6 +108,7 @@ function parse(args: readonly string[]) {
       out: { type: 'string' },
       dynamodb: { type: 'string' },
       moto: { type: 'string' },
+      node: { type: 'string' },
       help: { type: 'boolean' },
     },
   });

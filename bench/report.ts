@@ -28,7 +28,7 @@ export interface BenchResult {
   readonly warm: WarmResult;
   readonly throughput: ThroughputResult;
   readonly memory: {
-    /** The budget's figure: the larger of a cold start's (median) and the sequential server's peak. */
+    /** The budget's figure: a tuned cold start's peak (median): load and first request. */
     readonly peakRssMiB: number;
     readonly coldStartTunedMiB: number;
     readonly coldStartBaselineMiB: number;
@@ -62,7 +62,7 @@ export function formatReport(result: BenchResult): string {
   const sections: string[] = [];
   sections.push(
     `Measured ${result.measuredAt} on ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ` +
-      `Node ${machine.node}, ${machine.os}; ${result.settings.runs} cold starts of each bundle, ` +
+      `${machine.os}, measured processes on Node ${machine.node}; ${result.settings.runs} cold starts of each bundle, ` +
       `${result.settings.requests} requests per warm size and throughput level.`,
   );
 
@@ -85,7 +85,7 @@ export function formatReport(result: BenchResult): string {
   );
 
   sections.push(
-    `**Cold start** (fresh \`node\` process, median of ${cold.runs} interleaved runs; load = import + init, incl. the secret prefetch)\n\n${table(
+    `**Cold start** (fresh \`node\` process, median of ${cold.runs} interleaved rounds; load = import + init, incl. the secret prefetch; paired ratio = median over the rounds of tuned / baseline)\n\n${table(
       ['', 'load', 'first request', 'load + first request', 'node boot (not ours)'],
       [
         [
@@ -103,10 +103,17 @@ export function formatReport(result: BenchResult): string {
           ms(cold.baseline.bootMs.median),
         ],
         [
-          'ratio',
+          'ratio (paired)',
           times(cold.ratio.load),
-          times(cold.tuned.firstRequestMs.median / cold.baseline.firstRequestMs.median),
+          times(cold.ratio.firstRequest),
           times(cold.ratio.loadAndFirst),
+          '',
+        ],
+        [
+          'ratio of medians',
+          times(cold.ratioOfMedians.load),
+          '',
+          times(cold.ratioOfMedians.loadAndFirst),
           '',
         ],
       ],
@@ -155,7 +162,7 @@ export function formatReport(result: BenchResult): string {
     `**Memory** (peak RSS)\n\n${table(
       ['process', 'peak RSS'],
       [
-        ['cold start, tuned (median)', `${memory.coldStartTunedMiB.toFixed(1)} MB`],
+        ['cold start, tuned (median; the budget line)', `${memory.coldStartTunedMiB.toFixed(1)} MB`],
         ['cold start, baseline (median)', `${memory.coldStartBaselineMiB.toFixed(1)} MB`],
         [
           'tuned, serving one request at a time, as a sandbox does',

@@ -96,6 +96,8 @@ export async function openStage(options: StageOptions): Promise<Stage> {
         AWS_ENDPOINT_URL_DYNAMODB: dynamodbEndpoint,
         AWS_ENDPOINT_URL_EVENTBRIDGE: motoEndpoint,
         AWS_ENDPOINT_URL_SECRETS_MANAGER: motoEndpoint,
+        // Lambda runs Node 24, where the SDK has no end-of-support warning to print on load.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         AWS_LAMBDA_FUNCTION_NAME: 'receiver-bench',
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
         WEBHOOK_PROVIDER: 'complycube',

@@ -29,6 +29,7 @@ export interface ThroughputResult {
 }
 
 export interface ThroughputPlan {
+  readonly node: string;
   readonly serveScript: string;
   readonly tunedBundle: string;
   readonly workDir: string;
@@ -57,6 +58,7 @@ export async function measureThroughput(plan: ThroughputPlan): Promise<Throughpu
     const eventsFile = join(plan.workDir, `throughput-${concurrency}.json`);
     writeFileSync(eventsFile, JSON.stringify(Array.from({ length: warmup + plan.requests }, plan.nextEvent)));
     const { level, peakRssBytes } = await runWorker<ThroughputSample>({
+      node: plan.node,
       script: plan.serveScript,
       input: {
         mode: 'throughput',

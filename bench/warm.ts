@@ -22,6 +22,7 @@ export interface WarmResult {
 }
 
 export interface WarmPlan {
+  readonly node: string;
   readonly warmScript: string;
   readonly env: Readonly<Record<string, string>>;
   readonly base: ComplyCubeEvent;
@@ -39,6 +40,7 @@ export interface WarmPlan {
  */
 export async function measureWarm(plan: WarmPlan): Promise<WarmResult> {
   const sample = await runWorker<WarmSample>({
+    node: plan.node,
     script: plan.warmScript,
     input: {
       base: plan.base,

@@ -90,12 +90,25 @@ async function loadHandler(bundle: string): Promise<Handler> {
 }
 
 let requestCount = 0;
+let lastLogLine = '';
+
+// The handler's log line says why a request failed (error names and messages, never a secret);
+// keep the last one for the error below, and let every line through as Lambda would.
+const write = process.stdout.write.bind(process.stdout);
+process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+  lastLogLine = String(chunk).trim();
+  return write(chunk, ...rest);
+}) as typeof process.stdout.write;
 
 async function serveAccepted(handler: Handler, event: LambdaFunctionURLEvent): Promise<void> {
   requestCount += 1;
   const response = await handler(event, { awsRequestId: `bench-${requestCount}` });
   if (response.statusCode !== 200 || !response.body.includes('"accepted"')) {
-    throw new Error(`A new signed event was not accepted: ${response.statusCode} ${response.body}`);
+    throw new Error(
+      `Request ${requestCount}, a new signed event, was not accepted (${response.statusCode}); the bench ` +
+        `measures successful requests only. An emulator that stalls under load does this: run again.\n` +
+        `The receiver logged: ${lastLogLine}`,
+    );
   }
 }
 
