@@ -220,6 +220,24 @@ function alarmMetrics(
     });
 }
 
+/** An alarm's metrics as dashboard metric lines, to check them the same way. */
+function alarmMetricLines(alarm: Resource): MetricLine[] {
+  const p = alarm.Properties;
+  const line = (metric: Record<string, unknown>): MetricLine => ({
+    namespace: String(metric.Namespace),
+    name: String(metric.MetricName),
+    dimensions: Object.fromEntries(
+      ((metric.Dimensions ?? []) as { Name: string; Value: unknown }[]).map((d) => [d.Name, render(d.Value)]),
+    ),
+  });
+  if (typeof p.MetricName === 'string') return [line(p)];
+  return (
+    (p.Metrics ?? []) as { MetricStat?: { Metric: Record<string, unknown> }; Expression?: string }[]
+  ).map((m) =>
+    m.MetricStat === undefined ? { dimensions: {}, expression: m.Expression } : line(m.MetricStat.Metric),
+  );
+}
+
 describe('metrics namespace', () => {
   it('tells the function the default namespace, or the one given', () => {
     expect(functionEnvironment(Template.fromStack(receiverStack().stack))[ENV.metricsNamespace]).toBe(
@@ -375,6 +393,15 @@ describe('dashboard', () => {
 });
 
 describe('alarms', () => {
+  it('watch only metrics that exist: AWS metrics of resources in the template, or metrics the receiver emits', () => {
+    const { stack, receiver } = receiverStack({ alarms: { noEventsFor: Duration.hours(6) } });
+    receiver.subscribe('check.completed*', inlineFunction(stack, 'OnCompleted'));
+    const template = Template.fromStack(stack);
+    const lines = Object.values(alarmsOf(template)).flatMap(alarmMetricLines);
+    expect(lines.length).toBeGreaterThanOrEqual(10);
+    for (const line of lines) checkMetricExists(line, template, DEFAULT_METRICS_NAMESPACE, 'complycube');
+  });
+
   it('watch publish failures, failed requests, errors, throttles, forged requests and the quarantine, on five-minute sums', () => {
     const template = Template.fromStack(receiverStack().stack);
     const expectations: [string, string, string, number][] = [
