@@ -235,11 +235,9 @@ describe('the Compliancely receiver against DynamoDB Local and moto', () => {
     const results = await Promise.all([
       handler(signed(body, { secret: 'not-the-secret' })),
       handler(signed(body, { signature: `sha256=${signCompliancely(body, SECRET)}` })),
-      handler(
-        signed(body, {
-          signature: signCompliancely(body, SECRET, 'base64').replace(/\+/g, '-').replace(/\//g, '_'),
-        }),
-      ),
+      // base64 without its padding: always 43 characters, so always malformed (a URL-safe variant is
+      // only malformed when the digest happens to contain + or /).
+      handler(signed(body, { signature: signCompliancely(body, SECRET, 'base64').replace(/=+$/, '') })),
       handler(compliancelyUrlEvent({ body })),
     ]);
 

@@ -42,7 +42,7 @@ afterAll(() => {
 const bodies: fc.Arbitrary<Buffer> = fc.oneof(
   fc
     .record({
-      type: fc.string({ minLength: 1, maxLength: 40 }).filter((t) => t.trim() !== '' && !t.includes('"')),
+      type: fc.string({ minLength: 1, maxLength: 40 }).filter((t) => t.trim() !== '' && !/["\\]/.test(t)),
       extra: fc.jsonValue({ maxDepth: 4 }),
     })
     .map(({ type, extra }) =>
