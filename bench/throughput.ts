@@ -91,10 +91,19 @@ export async function measureThroughput(plan: ThroughputPlan): Promise<Throughpu
   return { levels };
 }
 
+/**
+ * Who limits the rate: a party near a whole core (a single-threaded server can do no more); else a
+ * machine with every core busy, emulators and the receiver sharing it, with how much went to
+ * processes outside the bench; else the emulators' round trips, which the receiver waits on.
+ */
 function bottleneck(level: ThroughputLevel, machineCores: number): string {
   const parties = [['receiver', level.processCores] as const, ...Object.entries(level.watchedCores)];
   const [name, used] = parties.reduce((busiest, party) => (party[1] > busiest[1] ? party : busiest));
   if (used >= SATURATED_CORES) return `${name} (CPU)`;
-  if (level.machineCores >= 0.9 * machineCores) return `machine CPU (all ${machineCores} cores busy)`;
-  return Object.keys(level.watchedCores).length === 0 ? 'emulators (not sampled)' : 'emulator round trips';
+  if (Object.keys(level.watchedCores).length === 0) return 'emulators (not sampled)';
+  if (level.machineCores >= 0.9 * machineCores) {
+    const outside = level.machineCores - parties.reduce((sum, party) => sum + party[1], 0);
+    return `emulators, on a saturated machine (${outside.toFixed(1)} of ${machineCores} cores to other processes)`;
+  }
+  return 'emulator round trips';
 }

@@ -4,7 +4,7 @@ import type { BuildOptions } from 'esbuild';
 
 /**
  * Modules replaced in every bundle by a smaller or cheaper one with the same exports, each of which
- * says why it is safe (`functions/bundle-substitutes/`). The first three take about 145 KB out of
+ * says why it is safe (`functions/bundle-substitutes/`). The first three take about 158 KB out of
  * the receiver's bundle: the credential chain reduced to the environment variables Lambda sets, and
  * two SDK features none of our calls use but every client drags in. The last loads `node:http` with
  * `require`, which on Node 22+ saves the 15–25 ms an ES module import of it costs.

@@ -5,7 +5,7 @@
  * Lambda hands a function its role's credentials in `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`
  * and `AWS_SESSION_TOKEN`, which the full chain also tries first. Its other links (SSO, shared
  * ini files, `credential_process`, web identity, the container and instance metadata services)
- * bring about 120 KB of code, nested STS/SSO clients included, that a cold start would load and
+ * bring about 130 KB of code, nested STS/SSO clients included, that a cold start would load and
  * never run. Only the bundle is affected: code run from source (tests, `tsx`) keeps the SDK's
  * full chain, so a developer's `AWS_PROFILE` still works there.
  */

@@ -3,7 +3,7 @@
  *
  * The SDK imports that module lazily, only for an operation with an event-stream member, and none
  * of the operations our functions call has one (GetSecretValue, PutItem, UpdateItem, DeleteItem,
- * PutEvents). A bundle has no lazy loading, though: esbuild inlines the dynamic import, 15 KB that
+ * PutEvents). A bundle has no lazy loading, though: esbuild inlines the dynamic import, 19 KB that
  * every cold start would parse. Should an operation ever need it, this says so instead of failing
  * obscurely.
  */

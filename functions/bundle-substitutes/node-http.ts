@@ -31,3 +31,6 @@ export const {
   validateHeaderName,
   validateHeaderValue,
 } = http;
+
+// biome-ignore lint/style/noDefaultExport: node:http has a default export, and SDK packages import it (`import node_http from "node:http"`).
+export default http;
