@@ -43,6 +43,26 @@ class Sha256 implements Checksum {
 }
 
 /**
+ * The object's URL: virtual-hosted on the region's S3 endpoint (in its partition's domain), or
+ * path-style on a custom endpoint such as an emulator.
+ */
+export function objectUrl(options: {
+  bucket: string;
+  key: string;
+  region: string;
+  endpoint?: string | undefined;
+}): URL {
+  const path = `/${options.key.split('/').map(encodeURIComponent).join('/')}`;
+  if (options.endpoint !== undefined) {
+    return new URL(`${options.endpoint.replace(/\/+$/, '')}/${options.bucket}${path}`);
+  }
+  if (!/^[a-z0-9-]+$/.test(options.region))
+    throw new PayloadStoreError(`"${options.region}" is not an AWS region.`);
+  const domain = options.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return new URL(`https://${options.bucket}.s3.${options.region}.${domain}${path}`);
+}
+
+/**
  * Stores bodies in S3 with one signed PUT. Written against the signer the AWS SDK clients already
  * carry rather than the S3 client, which would add more to the bundle (and the cold start) than
  * the whole receiver weighs, for a call that almost never happens.
@@ -62,13 +82,23 @@ export class S3PayloadStore implements PayloadStore {
   }
 
   async put(key: string, body: Buffer, contentType: string): Promise<StoredPayload> {
+    try {
+      return await this.store(key, body, contentType);
+    } catch (error) {
+      // Whatever went wrong, the answer is a 503 and the provider's retry stores it again.
+      if (error instanceof PayloadStoreError) throw error;
+      throw new PayloadStoreError(`Could not store the body in s3://${this.options.bucket}/${key}.`, {
+        cause: error,
+      });
+    }
+  }
+
+  private async store(key: string, body: Buffer, contentType: string): Promise<StoredPayload> {
     const { bucket } = this.options;
     const sha256 = createHash('sha256').update(body).digest('hex');
-    const path = `/${key.split('/').map(encodeURIComponent).join('/')}`;
-    const url =
-      this.options.endpoint === undefined
-        ? new URL(`https://${bucket}.s3.${this.options.region}.amazonaws.com${path}`)
-        : new URL(`${this.options.endpoint.replace(/\/+$/, '')}/${bucket}${path}`);
+    const region =
+      typeof this.options.region === 'function' ? await this.options.region() : this.options.region;
+    const url = objectUrl({ bucket, key, region, endpoint: this.options.endpoint });
     const signed = await this.signer.sign({
       method: 'PUT',
       protocol: url.protocol,
