@@ -125,10 +125,18 @@ export class PublishError extends ReceiverError {
   constructor(
     message: string,
     readonly errorCode?: string,
-    options?: ErrorOptions,
+    options?: ErrorOptions & {
+      /**
+       * The bus refused this entry itself (its detail, its size), so no retry can succeed; as
+       * opposed to throttling, an outage, or a permission an operator can fix.
+       */
+      readonly permanent?: boolean;
+    },
   ) {
     super(message, options);
+    this.permanent = options?.permanent ?? false;
   }
+  readonly permanent: boolean;
 }
 
 /** A configuration value is missing or malformed. Thrown at start, never on a request. */

@@ -8,6 +8,23 @@ export interface EventBridgePublisherOptions {
   readonly eventBusName: string;
 }
 
+/**
+ * Per-entry PutEvents errors that no retry will fix: the entry itself is unacceptable to the bus.
+ * Throttling, internal failures and permission errors are not among them.
+ */
+const PERMANENT_ENTRY_ERRORS: ReadonlySet<string> = new Set(['InvalidArgument', 'MalformedDetail']);
+
+/**
+ * Whether a failed PutEvents call was refused for what we sent (a ValidationException, or a
+ * request too large): then the same call will fail the same way however often it is retried.
+ * Throttling, credentials, permissions and a missing bus are left to retries and operators.
+ */
+function refusesTheEntry(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, $metadata } = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } };
+  return name === 'ValidationException' || $metadata?.httpStatusCode === 413;
+}
+
 /** Publishes one entry per call with PutEvents; a failed entry is a failure, not a partial success. */
 export class EventBridgePublisher implements Publisher {
   constructor(private readonly options: EventBridgePublisherOptions) {}
@@ -27,6 +44,7 @@ export class EventBridgePublisher implements Publisher {
     const result = await this.options.client.send(command).catch((error: unknown) => {
       throw new PublishError(`PutEvents to ${this.options.eventBusName} failed.`, undefined, {
         cause: error,
+        permanent: refusesTheEntry(error),
       });
     });
     if ((result.FailedEntryCount ?? 0) > 0) {
@@ -34,6 +52,7 @@ export class EventBridgePublisher implements Publisher {
       throw new PublishError(
         `PutEvents to ${this.options.eventBusName} rejected the entry: ${failed?.ErrorCode ?? 'unknown error'}.`,
         failed?.ErrorCode,
+        { permanent: failed?.ErrorCode !== undefined && PERMANENT_ENTRY_ERRORS.has(failed.ErrorCode) },
       );
     }
     // $metadata is always there from the SDK; stubs in tests may leave it out.

@@ -144,7 +144,10 @@ async function handle(
       bodySha256,
       accepted: { statusCode: 200, verdict: 'accepted', body: { status: 'accepted', eventId: event.id } },
       duplicateBody: { status: 'duplicate', eventId: event.id },
-      fallback: (reason) => quarantineEntry(request, deps, reason, bodySha256),
+      fallback: (reason) => ({
+        entry: quarantineEntry(request, deps, reason, bodySha256),
+        pointer: (stored) => quarantineEntry(request, deps, reason, bodySha256, stored),
+      }),
       body: request.body,
       pointer: (stored) => ({
         source: provider.source,
@@ -248,6 +251,10 @@ function quarantined(reason: string): Delivery['accepted'] {
   return { statusCode: 202, verdict: 'quarantined', body: { status: 'quarantined', reason } };
 }
 
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'unknown';
+}
+
 /** The bus entry that keeps an authentic body nobody can route, for the quarantine queue. */
 function quarantineEntry(
   request: WebhookRequest,
@@ -278,13 +285,6 @@ function quarantineEntry(
   };
 }
 
-/**
- * Per-entry PutEvents errors that no retry will fix: the entry itself is unacceptable to the bus.
- * Answering 5xx would make the provider retry until it disables the webhook, so such an event is
- * kept in quarantine instead.
- */
-const PERMANENT_ENTRY_ERRORS: ReadonlySet<string> = new Set(['InvalidArgument', 'MalformedDetail']);
-
 interface Delivery {
   readonly key: string;
   readonly entry: BusEntry;
@@ -295,8 +295,8 @@ interface Delivery {
     readonly body: Record<string, string>;
   };
   readonly duplicateBody: Record<string, string>;
-  /** What to publish instead when the bus refuses `entry` for good. */
-  readonly fallback?: (reason: string) => BusEntry;
+  /** What to publish instead when the bus refuses `entry` for good: the quarantine entry and its pointer form. */
+  readonly fallback?: (reason: string) => Pick<Delivery, 'entry' | 'pointer'>;
   /** The body, stored when `entry` is too large for the bus. */
   readonly body: Buffer;
   /** The entry that points at the stored body instead of carrying it. */
@@ -347,12 +347,12 @@ async function deliver(
       // A retried PutEvents may have reached the bus on the attempt that seemed to fail.
       if (receipt.attempts > 1) fields.publishAttempts = receipt.attempts;
     } catch (error) {
-      const code = error instanceof PublishError ? error.errorCode : undefined;
-      if (delivery.fallback === undefined || code === undefined || !PERMANENT_ENTRY_ERRORS.has(code))
+      if (delivery.fallback === undefined || !(error instanceof PublishError) || !error.permanent)
         throw error;
-      const reason = `rejected_by_bus:${code}`;
+      const reason = `rejected_by_bus:${error.errorCode ?? errorName(error.cause)}`;
       fields.quarantineReason = reason;
-      await publisher.publish(delivery.fallback(reason));
+      // The quarantine entry carries the body too, so it may need the payload store as well.
+      await publisher.publish(await fitForBus({ ...delivery, ...delivery.fallback(reason) }, deps, fields));
       accepted = quarantined(reason);
     }
   } catch (error) {

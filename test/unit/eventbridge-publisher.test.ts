@@ -132,3 +132,50 @@ describe('EventBridgePublisher', () => {
     expect(error).toMatchObject({ cause });
   });
 });
+
+describe('EventBridgePublisher: which failures no retry can fix', () => {
+  it('marks InvalidArgument and MalformedDetail entries as permanent', async () => {
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' }],
+    });
+
+    const error = await rejection(publisher().publish(ENTRY));
+
+    expect(error).toBeInstanceOf(PublishError);
+    expect((error as PublishError).permanent).toBe(true);
+  });
+
+  it('does not mark a throttled or internally failed entry as permanent', async () => {
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'Rate exceeded' }],
+    });
+
+    const error = await rejection(publisher().publish(ENTRY));
+
+    expect((error as PublishError).permanent).toBe(false);
+  });
+
+  it('marks a request-level ValidationException as permanent, and a throttled request as not', async () => {
+    const validation = Object.assign(new Error('1 validation error detected'), {
+      name: 'ValidationException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    eventBridge
+      .on(PutEventsCommand)
+      .rejectsOnce(validation)
+      .rejectsOnce(
+        Object.assign(new Error('Rate exceeded'), {
+          name: 'ThrottlingException',
+          $metadata: { httpStatusCode: 400 },
+        }),
+      );
+
+    const refused = await rejection(publisher().publish(ENTRY));
+    const throttled = await rejection(publisher().publish(ENTRY));
+
+    expect((refused as PublishError).permanent).toBe(true);
+    expect((throttled as PublishError).permanent).toBe(false);
+  });
+});

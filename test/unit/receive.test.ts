@@ -847,7 +847,7 @@ describe('receive: limits', () => {
 describe('receive: an event the bus refuses for good', () => {
   it('keeps it in quarantine and acknowledges it, instead of failing until the webhook is disabled', async () => {
     const { deps, publisher, ledger } = setup();
-    publisher.failNext(new PublishError('rejected', 'InvalidArgument'));
+    publisher.failNext(new PublishError('rejected', 'InvalidArgument', { permanent: true }));
 
     const result = await receive(post(BODY), deps);
 
@@ -863,7 +863,7 @@ describe('receive: an event the bus refuses for good', () => {
 
   it('answers its redelivery as a duplicate without trying the bus again', async () => {
     const { deps, publisher } = setup();
-    publisher.failNext(new PublishError('rejected', 'MalformedDetail'));
+    publisher.failNext(new PublishError('rejected', 'MalformedDetail', { permanent: true }));
     await receive(post(BODY), deps);
 
     const again = await receive(post(BODY), deps);
@@ -994,5 +994,40 @@ describe('receive: a PutEvents the SDK had to retry', () => {
 
     expect(result.statusCode).toBe(200);
     expect(result.log.publishAttempts).toBe(2);
+  });
+});
+
+describe('receive: a refused event whose quarantine entry is too large for the bus', () => {
+  it('stores the body and quarantines a pointer, instead of failing with 503 on every retry', async () => {
+    const { deps, publisher } = setup();
+    const objects = new Map<string, Buffer>();
+    const payloadStore: PayloadStore = {
+      put: async (key, body) => {
+        objects.set(key, body);
+        return { bucket: 'payloads', key, bytes: body.length, sha256: sha256(body) };
+      },
+    };
+    // Quotes double when the body is escaped into the quarantine entry's JSON.
+    const body = eventBody({ payload: { id: 'c1', note: '"'.repeat(3_000) } });
+    publisher.failNext(new PublishError('rejected', 'MalformedDetail', { permanent: true }));
+
+    const result = await receive(post(body), { ...deps, payloadStore, limits: { maxEntryBytes: 4_096 } });
+
+    expect(result.statusCode).toBe(202);
+    expect(result.body).toEqual({ status: 'quarantined', reason: 'rejected_by_bus:MalformedDetail' });
+    expect(publisher.entries).toHaveLength(1);
+    expect(publisher.entries[0]?.source).toBe('com.complycube.quarantine');
+    expect(parseDetail(publisher.entries[0]?.detail).bodyStored).toMatchObject({ bucket: 'payloads' });
+    expect(objects.size).toBe(1);
+  });
+
+  it('quarantines an event refused for the whole request (a ValidationException), naming the error', async () => {
+    const { deps, publisher } = setup();
+    const cause = Object.assign(new Error('1 validation error detected'), { name: 'ValidationException' });
+    publisher.failNext(new PublishError('PutEvents failed.', undefined, { cause, permanent: true }));
+
+    const result = await receive(post(BODY), deps);
+
+    expect(result.body).toEqual({ status: 'quarantined', reason: 'rejected_by_bus:ValidationException' });
   });
 });
