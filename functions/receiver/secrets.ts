@@ -66,12 +66,13 @@ export interface WebhookSecretsOptions {
   /**
    * With nothing cached, a failed fetch (Secrets Manager down, secret not set yet) is answered from
    * memory for this long, so a burst of requests does not become a burst of Secrets Manager calls.
-   * @default 5_000
+   * @default 60_000 (so a forged flood costs at most one read a minute)
    */
   readonly retryFailureAfterMs?: number;
   /**
-   * The cached copy is read again on the first request after it is this old; if that read fails
-   * the copy stays in use. @default 300_000 (5 minutes)
+   * The cached copy is read again on the first request after it is this old. If Secrets Manager
+   * cannot be reached the copy stays in use up to twice this age; if it answers with a value that
+   * is no secret (emptied, reset), the copy is dropped at once. @default 300_000 (5 minutes)
    */
   readonly maxAgeMs?: number;
 }
@@ -98,7 +99,7 @@ export class WebhookSecrets {
     this.source = options.source;
     this.clock = options.clock ?? systemClock;
     this.refreshAfterMs = options.refreshAfterMs ?? 60_000;
-    this.retryFailureAfterMs = options.retryFailureAfterMs ?? 5_000;
+    this.retryFailureAfterMs = options.retryFailureAfterMs ?? 60_000;
     this.maxAgeMs = options.maxAgeMs ?? 300_000;
   }
 
@@ -109,10 +110,21 @@ export class WebhookSecrets {
       const now = this.clock.now();
       // Past its maximum age the copy is read again, so a secret removed after a rotation (or
       // because it leaked) stops verifying within `maxAgeMs` even if it keeps matching.
-      if (now - cached.fetchedAt < this.maxAgeMs || now - this.lastAttemptAt < this.refreshAfterMs) {
+      const fresh = now - cached.fetchedAt < this.maxAgeMs;
+      if (
+        fresh ||
+        (now - this.lastAttemptAt < this.refreshAfterMs && now - cached.fetchedAt < 2 * this.maxAgeMs)
+      ) {
         return cached.secrets;
       }
-      return this.load().catch(() => cached.secrets);
+      return this.load().catch((error: unknown) => {
+        // Secrets Manager answered with a value that is not a secret (emptied, reset to a
+        // placeholder): the cache is gone and nothing verifies. Unreachable: the old copy serves
+        // for one more `maxAgeMs` at most, then requests get 503 until it can be read.
+        if (this.cached === undefined || this.clock.now() - cached.fetchedAt >= 2 * this.maxAgeMs)
+          throw error;
+        return cached.secrets;
+      });
     }
     const failure = this.failure;
     if (failure !== undefined && this.clock.now() - failure.at < this.retryFailureAfterMs)
@@ -158,7 +170,14 @@ export class WebhookSecrets {
       } catch (error) {
         throw new SecretUnavailableError(`Could not read ${this.source.description}.`, { cause: error });
       }
-      const secrets = parseSecretValue(value, this.source.description);
+      let secrets: Buffer[];
+      try {
+        secrets = parseSecretValue(value, this.source.description);
+      } catch (error) {
+        // The store answered, and what it holds is no secret: stop trusting the old copy.
+        this.cached = undefined;
+        throw error;
+      }
       this.cached = { secrets, fetchedAt: this.clock.now() };
       this.failure = undefined;
       return secrets;

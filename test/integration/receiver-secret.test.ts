@@ -109,7 +109,7 @@ describe('the webhook secret', () => {
     expect(during.statusCode).toBe(503);
     expect(await items(resources.tableName)).toBe(0);
     await secretsProxy.setMode('forward');
-    advanceClock(6_000);
+    advanceClock(61_000);
     const after = await handler(delivery(OLD));
     expect(after.statusCode).toBe(200);
     expect(await drainQueue(queue)).toHaveLength(1);
@@ -124,7 +124,7 @@ describe('the webhook secret', () => {
     expect(before.statusCode).toBe(503);
     expect(await items(resources.tableName)).toBe(0);
     await putSecret(resources, OLD);
-    advanceClock(6_000);
+    advanceClock(61_000);
     expect((await handler(delivery(OLD))).statusCode).toBe(200);
     expect(await drainQueue(queue)).toHaveLength(1);
   });

@@ -242,26 +242,29 @@ describe('WebhookSecrets', () => {
     await expect(failure).rejects.toMatchObject({ cause });
   });
 
-  it('answers a fetch failure from memory for 5 s, then fetches again', async () => {
+  it('answers a fetch failure from memory for a minute, then fetches again', async () => {
     const { source, secrets, clock } = secretsWith('one');
     source.failNext(new Error('throttled'));
     await expect(secrets.current()).rejects.toBeInstanceOf(SecretUnavailableError);
 
     await expect(secrets.current()).rejects.toBeInstanceOf(SecretUnavailableError);
     expect(source.fetches).toBe(1);
-    clock.advance(5_000);
+    clock.advance(59_999);
+    await expect(secrets.current()).rejects.toBeInstanceOf(SecretUnavailableError);
+    expect(source.fetches).toBe(1);
+    clock.advance(1);
     const later = await secrets.current();
 
     expect(text(later)).toEqual(['one']);
     expect(source.fetches).toBe(2);
   });
 
-  it('picks up a secret set after the placeholder once the 5 s back-off has passed', async () => {
+  it('picks up a secret set after the placeholder once the one-minute back-off has passed', async () => {
     const { source, secrets, clock } = secretsWith('{"placeholder":true}');
     await expect(secrets.current()).rejects.toBeInstanceOf(SecretUnavailableError);
 
     source.value = 'now-set';
-    clock.advance(5_000);
+    clock.advance(60_000);
     const second = await secrets.current();
 
     expect(text(second)).toEqual(['now-set']);
@@ -343,5 +346,34 @@ describe('WebhookSecrets', () => {
     const { secrets } = secretsWith('{}');
 
     await expect(secrets.prefetch()).resolves.toBeUndefined();
+  });
+});
+
+describe('WebhookSecrets: a secret that is removed', () => {
+  it('stops verifying at once when the store answers with a value that is no secret (emptied or reset)', async () => {
+    const { source, secrets, clock } = secretsWith('leaked-secret');
+    await secrets.current();
+    source.value = '{"note":"replace this whole value"}';
+    clock.advance(300_000);
+
+    await expect(secrets.current()).rejects.toBeInstanceOf(SecretUnavailableError);
+    clock.advance(600_000);
+    await expect(secrets.current()).rejects.toBeInstanceOf(SecretUnavailableError);
+  });
+
+  it('serves the old copy through an outage for at most twice the maximum age, then refuses', async () => {
+    const { source, secrets, clock } = secretsWith('one');
+    await secrets.current();
+    for (let i = 0; i < 10; i++) source.failNext(new Error('unreachable'));
+
+    clock.advance(300_000);
+    const atFiveMinutes = await secrets.current();
+    clock.advance(299_999);
+    const justBeforeTen = await secrets.current();
+    clock.advance(1);
+
+    expect(text(atFiveMinutes)).toEqual(['one']);
+    expect(text(justBeforeTen)).toEqual(['one']);
+    await expect(secrets.current()).rejects.toBeInstanceOf(SecretUnavailableError);
   });
 });
