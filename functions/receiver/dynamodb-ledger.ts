@@ -94,6 +94,10 @@ export class DynamoDbLedger implements Ledger {
         });
       }
       const old = error.Item;
+      if (old?.claimToken?.S === token && old.status?.S === IN_PROGRESS) {
+        // Our own claim: the first attempt landed but its answer was lost, and the SDK retried.
+        return { outcome: 'claimed', claim: { key: request.key, token, tookOver: false } };
+      }
       if (old?.status?.S === COMPLETED) {
         return { outcome: 'duplicate', bodySha256: old.bodySha256?.S };
       }

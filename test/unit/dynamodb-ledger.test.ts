@@ -160,6 +160,21 @@ describe('DynamoDbLedger.claim', () => {
     expect(result).toEqual({ outcome: 'in_progress', leaseExpiresAt: lease });
   });
 
+  it('recognises its own claim when a retried put finds the item its lost first attempt wrote', async () => {
+    dynamo.on(PutItemCommand).rejects(
+      conditionFailed({
+        pk: { S: KEY },
+        status: { S: 'IN_PROGRESS' },
+        claimToken: { S: 'token-1' },
+        leaseExpiresAt: { N: String(FAKE_EPOCH + 30_000) },
+      }),
+    );
+
+    const result = await ledger().claim(REQUEST);
+
+    expect(result).toEqual({ outcome: 'claimed', claim: CLAIM });
+  });
+
   it('assumes a short wait when the condition failed without the old record', async () => {
     dynamo.on(PutItemCommand).rejects(conditionFailed());
 
