@@ -574,15 +574,17 @@ export class WebhookReceiver extends Construct {
    * receiver.grantReadLargePayloads(myQueueConsumer);
    */
   grantReadLargePayloads(grantee: iam.IGrantable & Partial<Construct>): void {
+    // The provider's events only: quarantined bodies are under quarantine/ and stay for operators.
+    const prefix = `${this.provider.definition.name}/*`;
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
-        resources: [this.largePayloadBucket.arnForObjects('*')],
+        resources: [this.largePayloadBucket.arnForObjects(prefix)],
       }),
     );
     if (grantee.node !== undefined) {
       Validations.of(grantee as Construct).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${this.bucketLogicalId()}.Arn>/*]`,
+        id: `AwsSolutions-IAM5[Resource::<${this.bucketLogicalId()}.Arn>/${prefix}]`,
         reason: 'A subscriber reads whichever stored body an event points at; GetObject only.',
       });
     }

@@ -408,8 +408,10 @@ async function fitForBus(
     throw new PayloadStoreError('The event is too large for the bus and no payload store is configured.');
   }
   const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
+  // Quarantined bodies live apart, so subscribers (granted `<provider>/*`) cannot read them.
+  const prefix = delivery.entry.source === deps.provider.quarantineSource ? 'quarantine/' : '';
   const stored = await deps.payloadStore.put(
-    `${deps.provider.name}/${day}/${delivery.bodySha256}`,
+    `${prefix}${deps.provider.name}/${day}/${delivery.bodySha256}`,
     delivery.body,
     'application/octet-stream',
   );

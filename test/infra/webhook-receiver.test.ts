@@ -233,7 +233,7 @@ describe('events too large for the bus', () => {
     });
   });
 
-  it('lets a Lambda subscriber read stored bodies, GetObject only', () => {
+  it('lets a Lambda subscriber read its provider’s stored bodies (not quarantined ones), GetObject only', () => {
     const { stack, receiver } = receiverStack();
     receiver.subscribe('client.created', inlineFunction(stack, 'Subscriber'));
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
@@ -246,7 +246,7 @@ describe('events too large for the bus', () => {
             Resource: {
               'Fn::Join': [
                 '',
-                [{ 'Fn::GetAtt': [Match.stringLikeRegexp('ReceiverLargePayloads'), 'Arn'] }, '/*'],
+                [{ 'Fn::GetAtt': [Match.stringLikeRegexp('ReceiverLargePayloads'), 'Arn'] }, '/complycube/*'],
               ],
             },
           },
