@@ -32,9 +32,22 @@ export function describeError(error: unknown): LogFields {
   for (let depth = 0; current instanceof Error && depth < 3; depth++) {
     const prefix = depth === 0 ? 'error' : `cause${depth}`;
     fields[`${prefix}Name`] = current.name;
-    fields[`${prefix}Message`] = current.message;
+    const status = awsStatus(current);
+    if (status === undefined) {
+      fields[`${prefix}Message`] = current.message;
+    } else {
+      // An AWS service's own message can quote what we sent it (a validation error on an entry
+      // quotes the entry), and what we send carries client data: the status says enough.
+      fields[`${prefix}Status`] = status;
+    }
     current = current.cause;
   }
   if (!(error instanceof Error)) fields.errorMessage = String(error);
   return fields;
+}
+
+/** The HTTP status of an error an AWS service answered with, or `undefined` for any other error. */
+function awsStatus(error: Error): string | undefined {
+  const { $metadata } = error as { $metadata?: { httpStatusCode?: unknown } };
+  return typeof $metadata?.httpStatusCode === 'number' ? String($metadata.httpStatusCode) : undefined;
 }
