@@ -3,6 +3,8 @@
  * failure is a `UsageError` that says what to type instead; the CLI exits 2 and does nothing.
  */
 
+import type { CliIo } from '../dev/cli/send.js';
+import { colorsWanted, type Paint, paint } from '../dev/cli/terminal.js';
 import { closest, didYouMean, UsageError } from '../dev/cli/usage-error.js';
 import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
 import { PROVIDERS } from '../functions/receiver/providers/registry.js';
@@ -98,4 +100,20 @@ export function timeOption(raw: string, option: string, now: number, command: st
     );
   }
   return new Date(ms);
+}
+
+/**
+ * How an operations command speaks: one JSON object per event with `--json`, else a line of text
+ * for people (coloured on a terminal).
+ */
+export function eventPrinter(
+  io: CliIo,
+  json: boolean,
+): { colour: Paint; print: (kind: string, data: Record<string, unknown>, text: string) => void } {
+  return {
+    colour: paint(colorsWanted(io.stdout, io.env) && !json),
+    print: (kind, data, text) => {
+      io.stdout.write(json ? `${JSON.stringify({ event: kind, ...data })}\n` : `${text}\n`);
+    },
+  };
 }

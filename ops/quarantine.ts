@@ -8,13 +8,13 @@ import { parseArgs } from 'node:util';
 import { DeleteMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { CliIo } from '../dev/cli/send.js';
 import { explainParseError } from '../dev/cli/send-options.js';
-import { colorsWanted, paint, truncate } from '../dev/cli/terminal.js';
+import { truncate } from '../dev/cli/terminal.js';
 import { UsageError } from '../dev/cli/usage-error.js';
 import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
 import { PROVIDERS } from '../functions/receiver/providers/registry.js';
 import { awsFailure, type OpsClients, OpsError, opsClients } from './aws.js';
 import { describeBus, listRules, quarantineRules } from './bus-inventory.js';
-import { busOption, providerOption, regionOption, wholeOption } from './options.js';
+import { busOption, eventPrinter, providerOption, regionOption, wholeOption } from './options.js';
 import { forEachMessage, queueName, queueUrl } from './queues.js';
 
 const COMMAND = 'quarantine';
@@ -168,10 +168,7 @@ export async function runQuarantine(
     clients: deps.clients ?? opsClients(options.region),
     waitSeconds: deps.waitSeconds ?? 2,
   };
-  const colour = paint(colorsWanted(io.stdout, io.env) && !options.json);
-  const print = (kind: string, data: Record<string, unknown>, text: string) => {
-    io.stdout.write(options.json ? `${JSON.stringify({ event: kind, ...data })}\n` : `${text}\n`);
-  };
+  const { colour, print } = eventPrinter(io, options.json);
   const url = await queueUrl(full.clients.sqs, options.queue ?? (await quarantineQueueOf(options, full)));
   print('queue', { queue: url }, colour.bold(`Quarantine ${queueName(url)}`));
 

@@ -20,7 +20,7 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, type Message, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { CliIo } from '../dev/cli/send.js';
 import { explainParseError } from '../dev/cli/send-options.js';
-import { colorsWanted, paint, truncate } from '../dev/cli/terminal.js';
+import { truncate } from '../dev/cli/terminal.js';
 import { UsageError } from '../dev/cli/usage-error.js';
 import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
 import { awsFailure, type OpsClients, OpsError, opsClients } from './aws.js';
@@ -34,7 +34,7 @@ import {
   type RuleInfo,
   subscriptionRules,
 } from './bus-inventory.js';
-import { busOption, providerOption, regionOption, wholeOption } from './options.js';
+import { busOption, eventPrinter, providerOption, regionOption, wholeOption } from './options.js';
 import { attribute, forEachMessage, queueDepth, queueName, queueUrl } from './queues.js';
 
 const COMMAND = 'redrive';
@@ -180,10 +180,7 @@ export async function runRedrive(
     clients: deps.clients ?? opsClients(options.region),
     waitSeconds: deps.waitSeconds ?? 2,
   };
-  const colour = paint(colorsWanted(io.stdout, io.env) && !options.json);
-  const print = (kind: string, data: Record<string, unknown>, text: string) => {
-    io.stdout.write(options.json ? `${JSON.stringify({ event: kind, ...data })}\n` : `${text}\n`);
-  };
+  const { colour, print } = eventPrinter(io, options.json);
 
   let sources: Source[];
   if (options.queue !== undefined) {
