@@ -1,6 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
 import { readConfig } from './config.js';
 import { DynamoDbLedger } from './dynamodb-ledger.js';
@@ -11,6 +10,7 @@ import { emfMembers, sampleOf } from './metrics.js';
 import { type ReceiveDependencies, receive } from './receive.js';
 import { S3PayloadStore } from './s3-payload-store.js';
 import { systemClock, WebhookSecrets } from './secrets.js';
+import { secretsManagerSource } from './secrets-manager-source.js';
 
 // Everything here runs once per cold start. Endpoints come from the SDK's own configuration
 // (AWS_ENDPOINT_URL_<SERVICE> and friends), never from variables of ours.
@@ -28,20 +28,17 @@ const clientConfig = {
 
 const logger = jsonLogger();
 const eventTypeCatalogue: ReadonlySet<string> = new Set(config.provider.eventTypes);
-const secretsManager = new SecretsManagerClient(clientConfig);
-const secrets = new WebhookSecrets({
-  source: {
-    description: `the webhook secret ${config.secretArn}`,
-    fetch: async () => {
-      const { SecretString, SecretBinary } = await secretsManager.send(
-        new GetSecretValueCommand({ SecretId: config.secretArn }),
-      );
-      return SecretString ?? Buffer.from(SecretBinary ?? new Uint8Array()).toString('utf8');
-    },
-  },
-});
-
 const dynamodb = new DynamoDBClient(clientConfig);
+const secrets = new WebhookSecrets({
+  // The same credentials and region the SDK clients resolved; the endpoint follows the SDK's own
+  // variables, so tests point it at an emulator like every other service.
+  source: secretsManagerSource({
+    secretArn: config.secretArn,
+    region: dynamodb.config.region,
+    credentials: dynamodb.config.credentials,
+    endpoint: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? process.env.AWS_ENDPOINT_URL,
+  }),
+});
 
 const deps: ReceiveDependencies = {
   provider: config.provider,

@@ -1,10 +1,8 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+import { createHash } from 'node:crypto';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { PayloadStoreError } from './errors.js';
 import type { PayloadStore, StoredPayload } from './payload-store.js';
+import { partitionDomain, sendSigned } from './signed-request.js';
 
 export interface S3PayloadStoreOptions {
   readonly bucket: string;
@@ -14,32 +12,6 @@ export interface S3PayloadStoreOptions {
   readonly endpoint?: string;
   /** @default 3_000 */
   readonly timeoutMs?: number;
-}
-
-/** SHA-256 (or, given a key, HMAC-SHA256) for the signer, from node:crypto. */
-class Sha256 implements Checksum {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    if (this.secret === undefined) return createHash('sha256');
-    const secret = this.secret;
-    if (typeof secret === 'string') return createHmac('sha256', secret);
-    const key = ArrayBuffer.isView(secret)
-      ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength)
-      : Buffer.from(secret);
-    return createHmac('sha256', key);
-  }
 }
 
 /**
@@ -58,8 +30,7 @@ export function objectUrl(options: {
   }
   if (!/^[a-z0-9-]+$/.test(options.region))
     throw new PayloadStoreError(`"${options.region}" is not an AWS region.`);
-  const domain = options.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
-  return new URL(`https://${options.bucket}.s3.${options.region}.${domain}${path}`);
+  return new URL(`https://${options.bucket}.s3.${options.region}.${partitionDomain(options.region)}${path}`);
 }
 
 /**
@@ -68,18 +39,7 @@ export function objectUrl(options: {
  * the whole receiver weighs, for a call that almost never happens.
  */
 export class S3PayloadStore implements PayloadStore {
-  private readonly signer: SignatureV4;
-
-  constructor(private readonly options: S3PayloadStoreOptions) {
-    this.signer = new SignatureV4({
-      credentials: options.credentials,
-      region: options.region,
-      service: 's3',
-      sha256: Sha256,
-      uriEscapePath: false,
-      applyChecksum: false,
-    });
-  }
+  constructor(private readonly options: S3PayloadStoreOptions) {}
 
   async put(key: string, body: Buffer, contentType: string): Promise<StoredPayload> {
     try {
@@ -98,37 +58,15 @@ export class S3PayloadStore implements PayloadStore {
     const sha256 = createHash('sha256').update(body).digest('hex');
     const region =
       typeof this.options.region === 'function' ? await this.options.region() : this.options.region;
-    const url = objectUrl({ bucket, key, region, endpoint: this.options.endpoint });
-    const signed = await this.signer.sign({
+    const { status } = await sendSigned({
       method: 'PUT',
-      protocol: url.protocol,
-      hostname: url.hostname,
-      port: url.port === '' ? undefined : Number(url.port),
-      path: url.pathname,
-      query: {},
-      headers: {
-        host: url.host,
-        'content-type': contentType,
-        'content-length': String(body.length),
-        'x-amz-content-sha256': sha256,
-      },
+      url: objectUrl({ bucket, key, region, endpoint: this.options.endpoint }),
+      headers: { 'content-type': contentType, 'x-amz-content-sha256': sha256 },
       body,
-    });
-    const status = await new Promise<number>((resolve, reject) => {
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const outgoing = send(
-        url,
-        { method: 'PUT', headers: signed.headers, timeout: this.options.timeoutMs ?? 3_000 },
-        (response) => {
-          response.resume();
-          response.on('end', () => resolve(response.statusCode ?? 0));
-        },
-      );
-      outgoing.on('timeout', () => outgoing.destroy(new Error('S3 PutObject timed out')));
-      outgoing.on('error', reject);
-      outgoing.end(body);
-    }).catch((error: unknown) => {
-      throw new PayloadStoreError(`Could not store the body in s3://${bucket}/${key}.`, { cause: error });
+      service: 's3',
+      region,
+      credentials: this.options.credentials,
+      timeoutMs: this.options.timeoutMs ?? 3_000,
     });
     if (status !== 200) {
       throw new PayloadStoreError(`S3 answered ${status} to storing the body in s3://${bucket}/${key}.`);
