@@ -3,7 +3,9 @@
  * failure is a `UsageError` that says what to type instead; the CLI exits 2 and does nothing.
  */
 
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { CliIo } from '../dev/cli/send.js';
+import { explainParseError } from '../dev/cli/send-options.js';
 import { colorsWanted, type Paint, paint } from '../dev/cli/terminal.js';
 import { closest, didYouMean, UsageError } from '../dev/cli/usage-error.js';
 import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
@@ -116,4 +118,36 @@ export function eventPrinter(
       io.stdout.write(json ? `${JSON.stringify({ event: kind, ...data })}\n` : `${text}\n`);
     },
   };
+}
+
+/**
+ * Parses an operations command's arguments (no positionals), or `'help'` for `--help`. A mistake
+ * is a `UsageError` that names the options there are and, for a stray word, `hint`.
+ */
+export function parseCommandArgs<
+  const T extends NonNullable<ParseArgsConfig['options']> & { readonly help: { readonly type: 'boolean' } },
+>(
+  argv: readonly string[],
+  options: T,
+  command: string,
+  hint: string,
+): ReturnType<typeof parseArgs<{ options: T; allowPositionals: true }>>['values'] | 'help' {
+  let parsed: ReturnType<typeof parseArgs<{ options: T; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw explainParseError(
+      error,
+      Object.keys(options).map((name) => `--${name}`),
+      command,
+    );
+  }
+  if ((parsed.values as { help?: boolean }).help === true) return 'help';
+  if (parsed.positionals.length > 0) {
+    throw new UsageError(
+      `${command} takes no positional arguments (got ${parsed.positionals.map((p) => `'${p}'`).join(' ')})${hint}.`,
+      command,
+    );
+  }
+  return parsed.values;
 }

@@ -1,20 +1,19 @@
-/**
- * `complycube-webhooks quarantine`: what is in a receiver's quarantine queue (authentic deliveries
- * that could not be routed), without taking it out: when, why, and the event id and type where
- * the body has them. Bodies only on request, as they carry personal data. Handled messages can
- * be deleted by their body digest.
- */
-import { parseArgs } from 'node:util';
 import { DeleteMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { CliIo } from '../dev/cli/send.js';
-import { explainParseError } from '../dev/cli/send-options.js';
 import { truncate } from '../dev/cli/terminal.js';
 import { UsageError } from '../dev/cli/usage-error.js';
 import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
 import { PROVIDERS } from '../functions/receiver/providers/registry.js';
 import { awsFailure, type OpsClients, OpsError, opsClients } from './aws.js';
 import { describeBus, listRules, quarantineRules } from './bus-inventory.js';
-import { busOption, eventPrinter, providerOption, regionOption, wholeOption } from './options.js';
+import {
+  busOption,
+  eventPrinter,
+  parseCommandArgs,
+  providerOption,
+  regionOption,
+  wholeOption,
+} from './options.js';
 import { forEachMessage, queueName, queueUrl } from './queues.js';
 
 const COMMAND = 'quarantine';
@@ -75,7 +74,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const OPTION_NAMES = Object.keys(OPTIONS).map((name) => `--${name}`);
 const DIGEST_PREFIX = /^[0-9a-f]{12,64}$/;
 
 /**
@@ -85,20 +83,8 @@ const DIGEST_PREFIX = /^[0-9a-f]{12,64}$/;
  * parseQuarantineArgs(['--bus', 'b', '--show-body']);
  */
 export function parseQuarantineArgs(argv: readonly string[]): QuarantineOptions | 'help' {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw explainParseError(error, OPTION_NAMES, COMMAND);
-  }
-  const { values, positionals } = parsed;
-  if (values.help === true) return 'help';
-  if (positionals.length > 0) {
-    throw new UsageError(
-      `quarantine takes no positional arguments (got ${positionals.map((p) => `'${p}'`).join(' ')}).`,
-      COMMAND,
-    );
-  }
+  const values = parseCommandArgs(argv, OPTIONS, COMMAND, '');
+  if (values === 'help') return 'help';
   if ((values.bus === undefined) === (values.queue === undefined)) {
     throw new UsageError(
       'Say which quarantine: --bus <name> (the EventBusName output; add --provider compliancely for that receiver) or --queue <url> (the QuarantineQueueUrl output), not both.',

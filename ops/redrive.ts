@@ -1,25 +1,6 @@
-/**
- * `complycube-webhooks redrive`: delivers a subscription's dead letters again, to the target they
- * failed at, the way EventBridge delivers (the event as the SQS message body; an asynchronous
- * Lambda invocation with the event as payload), and removes each from the dead-letter queue once
- * its target took it.
- *
- * Why to the target and not back onto the bus: an event put on the bus again reaches every rule
- * that matches it, so every other subscriber would get it a second time; sent to the target, only
- * the subscription that failed gets it.
- *
- * A subscription's dead-letter queue holds two kinds of message, and each says where it failed:
- * - EventBridge could not deliver: the body is the event, the attributes RULE_ARN, TARGET_ARN,
- *   ERROR_CODE and ERROR_MESSAGE say where and why;
- * - a Lambda subscriber failed on the event after Lambda's retries (its on-failure destination is
- *   the same queue): the body is Lambda's record, with the event in `requestPayload` and the
- *   function in `requestContext.functionArn`.
- */
-import { parseArgs } from 'node:util';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, type Message, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { CliIo } from '../dev/cli/send.js';
-import { explainParseError } from '../dev/cli/send-options.js';
 import { truncate } from '../dev/cli/terminal.js';
 import { UsageError } from '../dev/cli/usage-error.js';
 import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
@@ -34,7 +15,14 @@ import {
   type RuleInfo,
   subscriptionRules,
 } from './bus-inventory.js';
-import { busOption, eventPrinter, providerOption, regionOption, wholeOption } from './options.js';
+import {
+  busOption,
+  eventPrinter,
+  parseCommandArgs,
+  providerOption,
+  regionOption,
+  wholeOption,
+} from './options.js';
 import { attribute, forEachMessage, queueDepth, queueName, queueUrl } from './queues.js';
 
 const COMMAND = 'redrive';
@@ -101,8 +89,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const OPTION_NAMES = Object.keys(OPTIONS).map((name) => `--${name}`);
-
 /**
  * Parses the arguments after `redrive`; `'help'` for `--help`.
  *
@@ -110,20 +96,8 @@ const OPTION_NAMES = Object.keys(OPTIONS).map((name) => `--${name}`);
  * parseRedriveArgs(['--bus', 'b', '--rule', 'OnCheckCompletedAll', '--dry-run']);
  */
 export function parseRedriveArgs(argv: readonly string[]): RedriveOptions | 'help' {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw explainParseError(error, OPTION_NAMES, COMMAND);
-  }
-  const { values, positionals } = parsed;
-  if (values.help === true) return 'help';
-  if (positionals.length > 0) {
-    throw new UsageError(
-      `redrive takes no positional arguments (got ${positionals.map((p) => `'${p}'`).join(' ')}); name the subscription with --rule.`,
-      COMMAND,
-    );
-  }
+  const values = parseCommandArgs(argv, OPTIONS, COMMAND, '; name the subscription with --rule');
+  if (values === 'help') return 'help';
   if (values.queue !== undefined && (values.bus !== undefined || values.rule !== undefined)) {
     throw new UsageError('Pass either --queue, or --bus with --rule; not both.', COMMAND);
   }

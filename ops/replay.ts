@@ -4,7 +4,6 @@
  * and follows it until it is done.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
 import {
   CancelReplayCommand,
   DescribeReplayCommand,
@@ -13,7 +12,6 @@ import {
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
 import type { CliIo } from '../dev/cli/send.js';
-import { explainParseError } from '../dev/cli/send-options.js';
 import { colorsWanted, formatDuration, paint } from '../dev/cli/terminal.js';
 import { UsageError } from '../dev/cli/usage-error.js';
 import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
@@ -31,7 +29,14 @@ import {
   ruleMatchesType,
   subscriptionRules,
 } from './bus-inventory.js';
-import { busOption, providerOption, regionOption, timeOption, wholeOption } from './options.js';
+import {
+  busOption,
+  parseCommandArgs,
+  providerOption,
+  regionOption,
+  timeOption,
+  wholeOption,
+} from './options.js';
 
 const COMMAND = 'replay';
 
@@ -130,7 +135,6 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const OPTION_NAMES = Object.keys(OPTIONS).map((name) => `--${name}`);
 const REPLAY_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
 const TYPE_PATTERN = /^[A-Za-z0-9_.-]+\*?$/;
 
@@ -142,20 +146,13 @@ const TYPE_PATTERN = /^[A-Za-z0-9_.-]+\*?$/;
  * parseReplayArgs(['--bus', 'b', '--from', '6h', '--all'], Date.now());
  */
 export function parseReplayArgs(argv: readonly string[], now: number): ReplayOptions | 'help' {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw explainParseError(error, OPTION_NAMES, COMMAND);
-  }
-  const { values, positionals } = parsed;
-  if (values.help === true) return 'help';
-  if (positionals.length > 0) {
-    throw new UsageError(
-      `replay takes no positional arguments (got ${positionals.map((p) => `'${p}'`).join(' ')}); choose subscriptions with --rule, --type or --all.`,
-      COMMAND,
-    );
-  }
+  const values = parseCommandArgs(
+    argv,
+    OPTIONS,
+    COMMAND,
+    '; choose subscriptions with --rule, --type or --all',
+  );
+  if (values === 'help') return 'help';
   const common = {
     json: values.json === true,
     region: regionOption(values.region, COMMAND),
