@@ -46,16 +46,9 @@ export interface WarmSample {
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as WarmInput;
-const secretArn = process.env.WEBHOOK_SECRET_ARN ?? '';
+// The secret is read once at init with a signed call of our own (not through the SDK's HTTP
+// handler answered here), from the emulator the stage created it in.
 answerWith({
-  'secretsmanager.GetSecretValue': JSON.stringify({
-    ARN: secretArn,
-    Name: 'bench',
-    SecretString: input.secret,
-    VersionId: '00000000-0000-4000-8000-000000000000',
-    VersionStages: ['AWSCURRENT'],
-    CreatedDate: 1_700_000_000,
-  }),
   'DynamoDB_20120810.PutItem': '{}',
   'DynamoDB_20120810.UpdateItem': '{}',
   'AWSEvents.PutEvents': JSON.stringify({
