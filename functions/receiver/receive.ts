@@ -137,6 +137,8 @@ async function handle(
     // redelivery, so it is kept for a person to judge and never reaches the subscribers.
     return quarantine(request, deps, fields, 'older_than_retention', bodySha256);
   }
+  // Without a time of its own the age check cannot run: only the ledger stands against a replay.
+  if (event.time === undefined) fields.noEventTime = true;
   return deliver(
     {
       key: `${provider.name}#${event.id}`,

@@ -1032,3 +1032,23 @@ describe('receive: a refused event whose quarantine entry is too large for the b
     expect(result.body).toEqual({ status: 'quarantined', reason: 'rejected_by_bus:ValidationException' });
   });
 });
+
+describe('receive: an event without a time of its own', () => {
+  it('is published, and the request line says the replay-age check could not run', async () => {
+    const { deps, publisher } = setup();
+
+    const result = await receive(post(eventBody({ createdAt: undefined })), deps);
+
+    expect(result.statusCode).toBe(200);
+    expect(publisher.entries).toHaveLength(1);
+    expect(result.log.noEventTime).toBe(true);
+  });
+
+  it('is not flagged when it has one', async () => {
+    const { deps } = setup();
+
+    const result = await receive(post(BODY), deps);
+
+    expect(result.log.noEventTime).toBeUndefined();
+  });
+});
