@@ -20,7 +20,13 @@ describe('dev arguments', () => {
         ['-p', '0', '--json', '--time-scale', '1', '--state-dir', 'tmp/x', '-c', 'a=1', '--context', 'b='],
         '/home/dev/project',
       ),
-    ).toEqual({ port: 0, json: true, timeScale: 1, stateDir: '/home/dev/project/tmp/x', context: ['a=1', 'b='] });
+    ).toEqual({
+      port: 0,
+      json: true,
+      timeScale: 1,
+      stateDir: '/home/dev/project/tmp/x',
+      context: ['a=1', 'b='],
+    });
   });
 
   it.each([
