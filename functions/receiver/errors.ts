@@ -131,12 +131,16 @@ export class PublishError extends ReceiverError {
        * opposed to throttling, an outage, or a permission an operator can fix.
        */
       readonly permanent?: boolean;
+      /** Requests the SDK sent; more than one means an earlier one may have reached the bus. */
+      readonly attempts?: number;
     },
   ) {
     super(message, options);
     this.permanent = options?.permanent ?? false;
+    this.attempts = options?.attempts;
   }
   readonly permanent: boolean;
+  readonly attempts: number | undefined;
 }
 
 /** A configuration value is missing or malformed. Thrown at start, never on a request. */

@@ -25,6 +25,13 @@ function refusesTheEntry(error: unknown): boolean {
   return name === 'ValidationException' || $metadata?.httpStatusCode === 413;
 }
 
+/** How many requests the SDK sent before giving up, from the error it threw. */
+function attemptsOf(error: unknown): number | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const attempts = (error as { $metadata?: { attempts?: unknown } }).$metadata?.attempts;
+  return typeof attempts === 'number' ? attempts : undefined;
+}
+
 /** Publishes one entry per call with PutEvents; a failed entry is a failure, not a partial success. */
 export class EventBridgePublisher implements Publisher {
   constructor(private readonly options: EventBridgePublisherOptions) {}
@@ -45,6 +52,7 @@ export class EventBridgePublisher implements Publisher {
       throw new PublishError(`PutEvents to ${this.options.eventBusName} failed.`, undefined, {
         cause: error,
         permanent: refusesTheEntry(error),
+        attempts: attemptsOf(error),
       });
     });
     if ((result.FailedEntryCount ?? 0) > 0) {

@@ -349,6 +349,8 @@ async function deliver(
       // A retried PutEvents may have reached the bus on the attempt that seemed to fail.
       if (receipt.attempts > 1) fields.publishAttempts = receipt.attempts;
     } catch (error) {
+      // An attempt before the one that failed may have reached the bus (README, "Guarantees").
+      if (error instanceof PublishError && (error.attempts ?? 1) > 1) fields.publishAttempts = error.attempts;
       if (delivery.fallback === undefined || !(error instanceof PublishError) || !error.permanent)
         throw error;
       const reason = `rejected_by_bus:${error.errorCode ?? errorName(error.cause)}`;

@@ -11,6 +11,8 @@ describe('soak', () => {
     const result = await runSoak({ events: 150, faultRate: 0.06, seed: 7 });
 
     console.info(summaryLine(result));
+    for (const { id, log } of result.unexplained)
+      console.info(`on the bus twice outside the window: ${id}\n${log.join('\n')}`);
     expect(Object.values(result.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     expect(result.report.deliveries).toBeGreaterThan(result.sent);
     expect(result.report.gaveUp).toBe(0);

@@ -38,6 +38,8 @@ export interface SoakResult {
   readonly publishedTwice: number;
   /** Events on the bus twice after a fault in the documented window (allowed). */
   readonly twiceInWindow: number;
+  /** For each event on the bus twice outside the window, the receiver's log lines about it. */
+  readonly unexplained: readonly { readonly id: string; readonly log: readonly string[] }[];
   readonly faults: Readonly<Record<string, number>>;
   readonly p50Ms: number;
   readonly p99Ms: number;
@@ -80,8 +82,8 @@ function eventIdOf(operation: string, body: Buffer): string | undefined {
 
 /**
  * Event ids the receiver's own log lines put in the window: a PutEvents the SDK retried (the first
- * attempt may have landed), a PutEvents that timed out (it may have landed), a completion that
- * failed, or a lease lost to another attempt. No fault needs injecting for these: a slow emulator
+ * attempt may have landed), a PutEvents that failed in transport (it may have landed), a completion
+ * that failed, or a lease lost to another attempt. No fault needs injecting for these: a slow emulator
  * is enough.
  */
 function windowEvidence(log: string): Set<string> {
@@ -96,12 +98,15 @@ function windowEvidence(log: string): Set<string> {
     }
     const id = fields.eventId;
     if (typeof id !== 'string') continue;
-    const timedOutPublish =
+    // A PutEvents that failed in transport (a timeout, a cut or garbled answer), rather than with
+    // an answer from the bus, may have reached it: the receiver cannot tell, and neither can we.
+    const ambiguousPublish =
       fields.errorName === 'PublishError' &&
-      (fields.cause1Name === 'TimeoutError' || /timed out/i.test(String(fields.cause1Message ?? '')));
+      fields.cause1Name !== undefined &&
+      fields.cause1Status === undefined;
     if (
       (typeof fields.publishAttempts === 'number' && fields.publishAttempts > 1) ||
-      timedOutPublish ||
+      ambiguousPublish ||
       fields.completionFailed === true ||
       fields.leaseLost === true
     ) {
@@ -179,6 +184,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     const lost = ids.filter((id) => !seen.has(id)).length;
     const twice = ids.filter((id) => (seen.get(id) ?? 0) > 1);
     const inWindow = twice.filter((id) => windowHit.has(id) && (seen.get(id) ?? 0) <= 2);
+    const logLines = logText.join('').split('\n');
+    const unexplained = twice
+      .filter((id) => !inWindow.includes(id))
+      .map((id) => ({ id, log: logLines.filter((line) => line.includes(id)) }));
     return {
       report,
       sent: ids.length,
@@ -186,6 +195,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       lost,
       publishedTwice: twice.length - inWindow.length,
       twiceInWindow: inWindow.length,
+      unexplained,
       faults: { ...dynamodb.applied, ...eventBridge.applied },
       p50Ms: percentile(report.latenciesMs, 50),
       p99Ms: percentile(report.latenciesMs, 99),

@@ -179,3 +179,17 @@ describe('EventBridgePublisher: which failures no retry can fix', () => {
     expect((throttled as PublishError).permanent).toBe(false);
   });
 });
+
+describe('EventBridgePublisher: a call that failed after more than one attempt', () => {
+  it('reports the attempts, since an earlier one may have reached the bus', async () => {
+    const failure = Object.assign(new Error('socket timed out'), {
+      name: 'TimeoutError',
+      $metadata: { attempts: 2 },
+    });
+    eventBridge.on(PutEventsCommand).rejects(failure);
+
+    const error = await rejection(publisher().publish(ENTRY));
+
+    expect((error as PublishError).attempts).toBe(2);
+  });
+});

@@ -1052,3 +1052,15 @@ describe('receive: an event without a time of its own', () => {
     expect(result.log.noEventTime).toBeUndefined();
   });
 });
+
+describe('receive: a PutEvents that failed after the SDK retried it', () => {
+  it('answers 503 and notes the attempts, since the first may have reached the bus', async () => {
+    const { deps, publisher } = setup();
+    publisher.failNext(new PublishError('PutEvents failed.', undefined, { attempts: 2 }));
+
+    const result = await receive(post(BODY), deps);
+
+    expect(result.statusCode).toBe(503);
+    expect(result.log.publishAttempts).toBe(2);
+  });
+});
