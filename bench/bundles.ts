@@ -1,9 +1,9 @@
 /**
  * The two bundles the cold start compares, built fresh for every run:
  *
- * - **tuned**: the receiver exactly as the stack deploys it (`esbuildOptions` from
- *   `infra/bundling.ts`, the options `functionBundling()` gives CDK; an infra test checks both
- *   produce the same bytes);
+ * - **tuned**: the receiver exactly as the stack deploys it (`esbuildOptions(…, 'receiver')` from
+ *   `infra/bundling.ts`, the options `functionBundling('receiver')` gives CDK; an infra test checks
+ *   both produce the same bytes);
  * - **baseline**: the same `handler.ts` bundled the default way: CommonJS, the SDK inside (its
  *   CommonJS build, which is what esbuild picks by default), no minification, no substitutes.
  *   CommonJS has no top-level await, so the build rewrites the handler's top-level
@@ -48,7 +48,7 @@ export interface Bundles {
 export async function buildBundles(dir: string): Promise<Bundles> {
   const tunedFile = join(dir, 'tuned', 'index.mjs');
   const tuned = await build({
-    ...esbuildOptions(RECEIVER_ENTRY, tunedFile),
+    ...esbuildOptions(RECEIVER_ENTRY, tunedFile, 'receiver'),
     metafile: true,
     logLevel: 'error',
   });
@@ -71,8 +71,10 @@ export async function buildBundles(dir: string): Promise<Bundles> {
 }
 
 /**
- * Bundles a bench worker with the tuned bundle's options, so what it measures runs the SDK build
- * and substitutes the stack deploys; `substitutes` adds the worker's own.
+ * Bundles a bench worker with the options of any function of the stack, so what it measures runs
+ * the SDK build and substitutes the stack deploys; `substitutes` adds the worker's own. (Not the
+ * receiver's own tuning: its built-in substitutes list only what the receiver imports, and a
+ * worker imports more.)
  */
 export async function buildWorker(
   entry: string,

@@ -21,8 +21,51 @@ export const BUNDLE_SUBSTITUTES: Readonly<Record<string, string>> = {
   'node:http': substitute('node-http.ts'),
 };
 
+/**
+ * The receiver's bundle only, on top of `BUNDLE_SUBSTITUTES`: every other Node.js built-in it
+ * imports, loaded with `require` (`functions/bundle-substitutes/require-builtin.ts` says why; about
+ * 4 ms of a cold start). Each substitute lists the exports the receiver and the SDK it bundles use,
+ * so it is no substitute for the whole module: a function of yours may import something else, and
+ * `functionBundling()` leaves these out. The infra tests check the receiver's bundle imports no
+ * built-in but `node:module`.
+ */
+export const RECEIVER_SUBSTITUTES: Readonly<Record<string, string>> = {
+  ...BUNDLE_SUBSTITUTES,
+  'node:crypto': substitute('node-crypto.ts'),
+  'node:fs': substitute('node-fs.ts'),
+  'node:fs/promises': substitute('node-fs-promises.ts'),
+  'node:https': substitute('node-https.ts'),
+  'node:os': substitute('node-os.ts'),
+  'node:path': substitute('node-path.ts'),
+  'node:process': substitute('node-process.ts'),
+  'node:stream': substitute('node-stream.ts'),
+};
+
 function substitute(file: string): string {
   return fileURLToPath(new URL(`../functions/bundle-substitutes/${file}`, import.meta.url));
+}
+
+/**
+ * The receiver's bundle only: the SDK checks every request and response body against the web
+ * streams API (`typeof ReadableStream`), and on Node that global is a getter that loads the whole
+ * web streams implementation on first read: about 1 ms of the first request, for a check that is
+ * always false in the receiver (bodies are strings and Buffers, answers are Node streams). In its
+ * bundle the name reads as `undefined`, which every such check takes for "no web streams"; the
+ * infra tests check that no other use of the name is left. Code that uses web streams, as a
+ * subscriber might, must not be bundled this way.
+ */
+const RECEIVER_DEFINE: Readonly<Record<string, string>> = { ReadableStream: 'undefined' };
+
+/** Which tuning a bundle gets: `function` for any function, `receiver` for the receiver alone. */
+export type BundleKind = 'function' | 'receiver';
+
+function tuningOf(kind: BundleKind): {
+  readonly alias: Readonly<Record<string, string>>;
+  readonly define: Readonly<Record<string, string>>;
+} {
+  return kind === 'receiver'
+    ? { alias: RECEIVER_SUBSTITUTES, define: RECEIVER_DEFINE }
+    : { alias: BUNDLE_SUBSTITUTES, define: {} };
 }
 
 /**
@@ -45,12 +88,14 @@ const SETTINGS = {
 } as const;
 
 /**
- * Bundling options for a `NodejsFunction`.
+ * Bundling options for a `NodejsFunction`: `'function'` (the default) for any function, yours
+ * included; `'receiver'` only for the webhook receiver, whose imports its extra tuning is made for.
  *
  * @example
  * new NodejsFunction(this, 'Fn', { entry, runtime: Runtime.NODEJS_24_X, bundling: functionBundling() });
  */
-export function functionBundling(): BundlingOptions {
+export function functionBundling(kind: BundleKind = 'function'): BundlingOptions {
+  const tuning = tuningOf(kind);
   return {
     format: OutputFormat.ESM,
     target: SETTINGS.target,
@@ -61,20 +106,22 @@ export function functionBundling(): BundlingOptions {
     sourceMap: SETTINGS.sourcemap,
     sourcesContent: SETTINGS.sourcesContent,
     banner: SETTINGS.banner,
+    define: { ...tuning.define },
     esbuildArgs: {
-      '--alias': Object.entries(BUNDLE_SUBSTITUTES).map(([name, path]) => `${name}=${path}`),
+      '--alias': Object.entries(tuning.alias).map(([name, path]) => `${name}=${path}`),
     },
   };
 }
 
 /**
- * The same bundle as `functionBundling()` gives `NodejsFunction`, as options for esbuild's
+ * The same bundle as `functionBundling(kind)` gives `NodejsFunction`, as options for esbuild's
  * `build()`: `entry` bundled to `outfile` (name it `index.mjs`, as CDK does, for identical bytes).
  *
  * @example
- * const result = await build({ ...esbuildOptions(entry, join(dir, 'index.mjs')), metafile: true });
+ * const result = await build({ ...esbuildOptions(entry, join(dir, 'index.mjs'), 'receiver'), metafile: true });
  */
-export function esbuildOptions(entry: string, outfile: string): BuildOptions {
+export function esbuildOptions(entry: string, outfile: string, kind: BundleKind = 'function'): BuildOptions {
+  const tuning = tuningOf(kind);
   return {
     entryPoints: [entry],
     outfile,
@@ -87,6 +134,7 @@ export function esbuildOptions(entry: string, outfile: string): BuildOptions {
     sourcemap: SETTINGS.sourcemap,
     sourcesContent: SETTINGS.sourcesContent,
     banner: { js: SETTINGS.banner },
-    alias: { ...BUNDLE_SUBSTITUTES },
+    define: { ...tuning.define },
+    alias: { ...tuning.alias },
   };
 }

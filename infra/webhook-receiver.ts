@@ -293,7 +293,7 @@ export class WebhookReceiver extends Construct {
       reservedConcurrentExecutions: reservedConcurrency,
       timeout: FUNCTION_TIMEOUT,
       logGroup,
-      bundling: functionBundling(),
+      bundling: functionBundling('receiver'),
       environment: {
         [ENV.provider]: definition.name,
         // The ARN, so a bus shared from another account works as well as our own.

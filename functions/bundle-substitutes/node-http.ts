@@ -11,9 +11,9 @@
  * @example
  * import { request } from 'node:http'; // in a bundle: this module's `request`, node:http's own
  */
-import { createRequire } from 'node:module';
+import { requireBuiltin } from './require-builtin.js';
 
-const http = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+const http = requireBuiltin<typeof import('node:http')>('node:http');
 
 export const {
   Agent,

@@ -10,7 +10,12 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { build, type Metafile } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUNDLE_SUBSTITUTES, esbuildOptions, functionBundling } from '../../infra/bundling.js';
+import {
+  BUNDLE_SUBSTITUTES,
+  esbuildOptions,
+  functionBundling,
+  RECEIVER_SUBSTITUTES,
+} from '../../infra/bundling.js';
 import { WebhookReceiver } from '../../infra/webhook-receiver.js';
 import { CDK_JSON_CONTEXT } from './stacks.js';
 
@@ -34,7 +39,11 @@ beforeAll(async () => {
   deployed = readFileSync(join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`, 'index.mjs'));
 
   const outfile = join(mkdtempSync(join(tmpdir(), 'esbuild-bundling-')), 'index.mjs');
-  const result = await build({ ...esbuildOptions(ENTRY, outfile), metafile: true, logLevel: 'error' });
+  const result = await build({
+    ...esbuildOptions(ENTRY, outfile, 'receiver'),
+    metafile: true,
+    logLevel: 'error',
+  });
   built = readFileSync(outfile);
   inputs = Object.keys(entryOutput(result.metafile).inputs);
 });
@@ -52,8 +61,32 @@ describe('the function bundle', () => {
   });
 
   it('passes every substitute to the esbuild CLI as an alias', () => {
-    const aliases = functionBundling().esbuildArgs?.['--alias'];
-    expect(aliases).toEqual(Object.entries(BUNDLE_SUBSTITUTES).map(([name, path]) => `${name}=${path}`));
+    const aliases = (substitutes: Readonly<Record<string, string>>) =>
+      Object.entries(substitutes).map(([name, path]) => `${name}=${path}`);
+    expect(functionBundling().esbuildArgs?.['--alias']).toEqual(aliases(BUNDLE_SUBSTITUTES));
+    expect(functionBundling('receiver').esbuildArgs?.['--alias']).toEqual(aliases(RECEIVER_SUBSTITUTES));
+  });
+
+  it("keeps the receiver's own tuning out of other functions, which may import or use anything", () => {
+    const general = functionBundling();
+    expect(general.define ?? {}).toEqual({});
+    expect(Object.keys(BUNDLE_SUBSTITUTES).filter((name) => name.startsWith('node:'))).toEqual(['node:http']);
+    expect(
+      Object.keys(RECEIVER_SUBSTITUTES)
+        .filter((name) => name.startsWith('node:'))
+        .sort(),
+    ).toEqual([
+      'node:crypto',
+      'node:fs',
+      'node:fs/promises',
+      'node:http',
+      'node:https',
+      'node:os',
+      'node:path',
+      'node:process',
+      'node:stream',
+    ]);
+    expect(functionBundling('receiver').define).toEqual({ ReadableStream: 'undefined' });
   });
 
   it('leaves out the credential chain Lambda does not use, event streams and the endpoint cache', () => {
@@ -66,18 +99,41 @@ describe('the function bundle', () => {
     expect(from('@aws-sdk/endpoint-cache/')).toEqual([]);
     expect(from('mnemonist/')).toEqual([]);
     // What stands in for them, and the one credential provider Lambda needs.
-    expect(from('functions/bundle-substitutes/').sort()).toEqual([
-      'functions/bundle-substitutes/lambda-credentials.ts',
-      'functions/bundle-substitutes/no-endpoint-cache.ts',
-      'functions/bundle-substitutes/no-event-streams.ts',
-      'functions/bundle-substitutes/node-http.ts',
-    ]);
+    expect(from('functions/bundle-substitutes/').sort()).toEqual(
+      [
+        ...Object.values(RECEIVER_SUBSTITUTES).map((path) => path.slice(path.indexOf('functions/'))),
+        'functions/bundle-substitutes/require-builtin.ts',
+      ].sort(),
+    );
     expect(from('@aws-sdk/credential-provider-env/').length).toBeGreaterThan(0);
   });
 
-  it('loads node:http with require, never with an ES module import', () => {
+  it('loads every Node.js built-in with require: the one ES module import is node:module, for require', () => {
     const code = built.toString('utf8');
-    expect(code).not.toMatch(/from\s*["']node:http["']|import\(\s*["']node:http["']\s*\)/);
-    expect(code).toMatch(/require\)?\(\s*["']node:http["']\s*\)|\(["']node:http["']\)/);
+    const imported = [
+      ...code.matchAll(/(?:^|[;}\s])import\s*(?:[\w$*{},\s]+?\s*from\s*)?["']([^"']+)["']/g),
+    ].map((match) => match[1]);
+    expect(imported.length).toBeGreaterThan(0);
+    expect(new Set(imported)).toEqual(new Set(['node:module']));
+    // Dynamic imports of built-ins are left alone only where the SDK needs one in a mode Lambda
+    // runs in rarely (async_hooks, for Lambda managed instances).
+    const dynamic = [...code.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)].map((match) => match[1]);
+    expect(dynamic.every((name) => name === 'node:async_hooks')).toBe(true);
+    for (const name of ['node:http', 'node:https', 'node:crypto', 'node:fs', 'node:process', 'node:stream']) {
+      expect(code).toContain(`("${name}")`);
+    }
+  });
+
+  it('reads ReadableStream only where a typeof check guards it, so defining it as undefined is safe', async () => {
+    const outfile = join(mkdtempSync(join(tmpdir(), 'esbuild-streams-')), 'index.mjs');
+    const options = esbuildOptions(ENTRY, outfile, 'receiver');
+    await build({ ...options, define: {}, minify: false, sourcemap: false, logLevel: 'error' });
+    const uses = readFileSync(outfile, 'utf8')
+      .split('\n')
+      .filter((line) => /(?<![\w$.])ReadableStream\b/.test(line));
+    expect(uses.length).toBeGreaterThan(0);
+    for (const line of uses) expect(line).toMatch(/typeof ReadableStream [!=]==? "(?:function|undefined)"/);
+    // And with the define, nothing of it is left.
+    expect(built.toString('utf8')).not.toMatch(/(?<![\w$.])ReadableStream\b/);
   });
 });

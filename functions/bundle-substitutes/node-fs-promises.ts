@@ -1,0 +1,13 @@
+/**
+ * Stands in for `node:fs/promises` in the receiver's bundle: the same module, loaded with `require`
+ * (see `require-builtin.ts` for why). Lists what the bundled SDK and our code import from it; an
+ * import of anything else fails the build, never a request.
+ */
+import { requireBuiltin } from './require-builtin.js';
+
+const fsPromises = requireBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
+
+export const { readFile } = fsPromises;
+
+// biome-ignore lint/style/noDefaultExport: node:fs/promises has a default export, which SDK packages may import.
+export default fsPromises;

@@ -1,0 +1,13 @@
+/**
+ * Stands in for `node:process` in the receiver's bundle: the same module, loaded with `require`
+ * (see `require-builtin.ts` for why). Lists what the bundled SDK and our code import from it; an
+ * import of anything else fails the build, never a request.
+ */
+import { requireBuiltin } from './require-builtin.js';
+
+const process = requireBuiltin<typeof import('node:process')>('node:process');
+
+export const { env, versions, platform } = process;
+
+// biome-ignore lint/style/noDefaultExport: node:process has a default export, which SDK packages may import.
+export default process;
