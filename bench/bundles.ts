@@ -10,6 +10,7 @@
  *   `await x;` statements into `export const ready = Promise.all([x])`, which is what a CommonJS
  *   handler would do: start the work at load and wait for it. The cold-start harness awaits
  *   `ready` as part of the load, so both bundles do the same work before their first request.
+ *   (`topLevelAwaitAsReady` below says what becomes of the other module that awaits at load.)
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -99,18 +100,34 @@ async function sizes(file: string): Promise<BuiltBundle> {
 
 const TOP_LEVEL_AWAIT = /^await\s+([^;]+);[ \t]*$/gm;
 
-/** The rewrite that lets a module with top-level `await x;` statements be bundled to CommonJS. */
+/**
+ * The rewrite that lets the receiver's modules with top-level `await x;` statements be bundled to
+ * CommonJS, which cannot pause a module's evaluation:
+ *
+ * - in `handler.ts`, the work it awaits at load (the secret) is collected into the exported
+ *   `ready`, which the cold-start harness awaits as part of the load;
+ * - in `secret-at-load.ts`, the pause that lets the rest of an ES module bundle evaluate while the
+ *   secret's request is on its way is dropped: the request starts and evaluation goes on, as it
+ *   would in CommonJS (its answer is part of `ready` through the handler).
+ */
 function topLevelAwaitAsReady(): Plugin {
   return {
     name: 'top-level-await-as-ready',
     setup(builder) {
+      builder.onLoad({ filter: /functions[\\/]receiver[\\/]secret-at-load\.ts$/ }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        const contents = source.replace(
+          TOP_LEVEL_AWAIT,
+          (_statement, expression: string) => `void ${expression};`,
+        );
+        return { contents, loader: 'ts', resolveDir: dirname(args.path) };
+      });
       builder.onLoad({ filter: /functions[\\/]receiver[\\/]handler\.ts$/ }, async (args) => {
         const source = await readFile(args.path, 'utf8');
-        const awaited: string[] = [];
-        const rewritten = source.replace(TOP_LEVEL_AWAIT, (_statement, expression: string) => {
-          awaited.push(expression);
-          return `__benchReady.push(${expression});`;
-        });
+        const rewritten = source.replace(
+          TOP_LEVEL_AWAIT,
+          (_statement, expression: string) => `__benchReady.push(${expression});`,
+        );
         const contents =
           'const __benchReady: unknown[] = [];\n' +
           rewritten +

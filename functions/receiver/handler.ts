@@ -1,3 +1,5 @@
+// First: sends the request for the secret before the SDK below is evaluated (see the module).
+import './secret-at-load.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
@@ -9,7 +11,8 @@ import { jsonLogger } from './logger.js';
 import { emfMembers, sampleOf } from './metrics.js';
 import { type ReceiveDependencies, receive } from './receive.js';
 import { S3PayloadStore } from './s3-payload-store.js';
-import { systemClock, WebhookSecrets } from './secrets.js';
+import { secretReadAtLoad } from './secret-at-load.js';
+import { firstFetchFrom, systemClock, WebhookSecrets } from './secrets.js';
 import { secretsManagerSource } from './secrets-manager-source.js';
 
 // Everything here runs once per cold start. Endpoints come from the SDK's own configuration
@@ -30,14 +33,18 @@ const logger = jsonLogger();
 const eventTypeCatalogue: ReadonlySet<string> = new Set(config.provider.eventTypes);
 const dynamodb = new DynamoDBClient(clientConfig);
 const secrets = new WebhookSecrets({
-  // The same credentials and region the SDK clients resolved; the endpoint follows the SDK's own
-  // variables, so tests point it at an emulator like every other service.
-  source: secretsManagerSource({
-    secretArn: config.secretArn,
-    region: dynamodb.config.region,
-    credentials: dynamodb.config.credentials,
-    endpoint: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? process.env.AWS_ENDPOINT_URL,
-  }),
+  // The first read is the one `secret-at-load.ts` started, if it could; every later read signs
+  // with the same credentials and region the SDK clients resolved. The endpoint follows the SDK's
+  // own variables, so tests point it at an emulator like every other service.
+  source: firstFetchFrom(
+    secretReadAtLoad,
+    secretsManagerSource({
+      secretArn: config.secretArn,
+      region: dynamodb.config.region,
+      credentials: dynamodb.config.credentials,
+      endpoint: process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ?? process.env.AWS_ENDPOINT_URL,
+    }),
+  ),
 });
 
 const deps: ReceiveDependencies = {

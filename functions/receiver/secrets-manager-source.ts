@@ -12,6 +12,8 @@ export interface SecretsManagerSourceOptions {
   readonly timeoutMs?: number;
   /** @default 2 */
   readonly maxAttempts?: number;
+  /** Called each time a request for the secret has been handed to the operating system. */
+  readonly onSent?: () => void;
 }
 
 /** An answer Secrets Manager gave that says what went wrong; never holds the secret. */
@@ -69,6 +71,7 @@ async function getSecretValue(
     region,
     credentials: options.credentials,
     timeoutMs: options.timeoutMs ?? 2_500,
+    onSent: options.onSent,
   });
   const answer = parse(response.body);
   if (response.status !== 200) {

@@ -8,6 +8,25 @@ export interface SecretSource {
   readonly description: string;
 }
 
+/**
+ * `source`, except that its first fetch is `started`, one already under way (see
+ * `secret-at-load.ts`); every later fetch asks `source`. Without `started`, `source` itself.
+ *
+ * @example
+ * const source = firstFetchFrom(secretReadAtLoad, secretsManagerSource(options));
+ */
+export function firstFetchFrom(started: Promise<string> | undefined, source: SecretSource): SecretSource {
+  let pending = started;
+  return {
+    description: source.description,
+    fetch(): Promise<string> {
+      const first = pending;
+      pending = undefined;
+      return first ?? source.fetch();
+    },
+  };
+}
+
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;

@@ -1,14 +1,14 @@
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { AwsCredentialIdentityProvider, Checksum, SourceData } from '@smithy/types';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import { signRequest } from './sigv4.js';
 
 /**
  * One SigV4-signed HTTP request, for the two calls the receiver makes without an SDK client (reading
- * the secret at init, storing an oversized body): a client each would weigh more than the receiver
- * and cost a cold start its own middleware and endpoint-rule setup. Uses the signer the SDK
- * clients already carry, and the credentials and region they resolved.
+ * the secret, storing an oversized body): a client each would weigh more than the receiver and cost
+ * a cold start its own middleware and endpoint-rule setup. Signs with `sigv4.ts`, with the
+ * credentials and region the SDK clients resolved (or, at load, the ones Lambda puts in the
+ * environment).
  */
 export interface SignedRequest {
   readonly method: 'POST' | 'PUT';
@@ -21,37 +21,13 @@ export interface SignedRequest {
   readonly credentials: AwsCredentialIdentityProvider;
   /** The whole request, from connecting to the last byte of the answer. */
   readonly timeoutMs: number;
+  /** Called once the whole request has been handed to the operating system. */
+  readonly onSent?: (() => void) | undefined;
 }
 
 export interface SignedResponse {
   readonly status: number;
   readonly body: Buffer;
-}
-
-/** SHA-256 (or, given a key, HMAC-SHA256) for the signer, from node:crypto. */
-class Sha256 implements Checksum {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: SourceData) {
-    this.hash = this.fresh();
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.fresh();
-  }
-  private fresh(): Hash | Hmac {
-    const secret = this.secret;
-    if (secret === undefined) return createHash('sha256');
-    if (typeof secret === 'string') return createHmac('sha256', secret);
-    const key = ArrayBuffer.isView(secret)
-      ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength)
-      : Buffer.from(secret);
-    return createHmac('sha256', key);
-  }
 }
 
 /** Resolves a region given as the SDK clients give it (a string or an async provider). */
@@ -69,27 +45,18 @@ export function partitionDomain(region: string): string {
 /** Signs and sends the request; resolves with the status and body of any answer, rejects on none. */
 export async function sendSigned(request: SignedRequest): Promise<SignedResponse> {
   const { url } = request;
-  const signer = new SignatureV4({
-    credentials: request.credentials,
-    region: await resolveRegion(request.region),
-    service: request.service,
-    sha256: Sha256,
-    uriEscapePath: request.service !== 's3',
-    applyChecksum: false,
-  });
-  const signed = await signer.sign({
+  const headers = signRequest({
     method: request.method,
-    protocol: url.protocol,
-    hostname: url.hostname,
-    port: url.port === '' ? undefined : Number(url.port),
-    path: url.pathname,
-    query: {},
-    headers: { ...request.headers, host: url.host, 'content-length': String(request.body.length) },
+    url,
+    headers: { ...request.headers, 'content-length': String(request.body.length) },
     body: request.body,
+    service: request.service,
+    region: await resolveRegion(request.region),
+    credentials: await request.credentials(),
   });
   return new Promise<SignedResponse>((resolve, reject) => {
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const outgoing = send(url, { method: request.method, headers: signed.headers }, (response) => {
+    const outgoing = send(url, { method: request.method, headers }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
@@ -100,6 +67,7 @@ export async function sendSigned(request: SignedRequest): Promise<SignedResponse
     }, request.timeoutMs);
     outgoing.on('close', () => clearTimeout(timer));
     outgoing.on('error', reject);
+    if (request.onSent !== undefined) outgoing.once('finish', request.onSent);
     outgoing.end(request.body);
   });
 }
