@@ -2,6 +2,9 @@
  * The webhook secret in moto's Secrets Manager: not reachable at start, not set yet, rotated.
  * Each test loads a fresh copy of the handler module, so each starts with a cold cache.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
@@ -175,5 +178,79 @@ describe('the webhook secret', () => {
 
     expect([withOld.statusCode, withNew.statusCode]).toEqual([200, 200]);
     expect([oldAfterRemoval.statusCode, newAfterRemoval.statusCode]).toEqual([401, 200]);
+  });
+});
+
+describe('the secret read at load (secret-at-load.ts)', () => {
+  it('lets the import finish once the request has left, before Secrets Manager answers', async () => {
+    const { resources } = await setUp(OLD);
+    await secretsProxy.setMode('stall');
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsProxy.url,
+      WEBHOOK_PROVIDER: 'complycube',
+      EVENT_BUS_NAME: resources.eventBusName,
+      IDEMPOTENCY_TABLE_NAME: resources.tableName,
+      WEBHOOK_SECRET_ARN: resources.secretArn,
+    });
+    vi.resetModules();
+
+    const { secretReadAtLoad } = await import('../../functions/receiver/secret-at-load.js');
+
+    // Imported while the answer is still outstanding: the proxy holds the request, unanswered.
+    expect(secretReadAtLoad).toBeInstanceOf(Promise);
+    const state = await Promise.race([
+      secretReadAtLoad?.then(
+        () => 'answered',
+        () => 'failed',
+      ),
+      new Promise((resolve) => setImmediate(() => resolve('pending'))),
+    ]);
+    expect(state).toBe('pending');
+    // Let it end (the held connection cut, the retry refused) before the next test counts reads.
+    await secretsProxy.setMode('refuse');
+    await expect(secretReadAtLoad).rejects.toThrow();
+    await secretsProxy.setMode('forward');
+  });
+
+  it('is the read the first request uses: one GetSecretValue for the load and the first request', async () => {
+    const { resources, queue } = await setUp(OLD);
+    secretsProxy.resetCount();
+
+    const handler = await coldStart(resources);
+    const response = await handler(delivery(OLD));
+
+    expect(response.statusCode).toBe(200);
+    expect(await drainQueue(queue)).toHaveLength(1);
+    expect(secretsProxy.count.forward).toBe(1);
+  });
+
+  it("starts nothing without Lambda's credentials in the environment; the SDK's chain reads the secret", async () => {
+    const { resources, queue } = await setUp(OLD);
+    const dir = mkdtempSync(join(tmpdir(), 'receiver-profile-'));
+    const credentialsFile = join(dir, 'credentials');
+    writeFileSync(
+      credentialsFile,
+      `[default]\naws_access_key_id = ${EMULATOR_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${EMULATOR_CREDENTIALS.secretAccessKey}\n`,
+    );
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, key: process.env.AWS_SECRET_ACCESS_KEY };
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    process.env.AWS_SHARED_CREDENTIALS_FILE = credentialsFile;
+    try {
+      secretsProxy.resetCount();
+      const handler = await coldStart(resources);
+      const { secretReadAtLoad } = await import('../../functions/receiver/secret-at-load.js');
+      expect(secretReadAtLoad).toBeUndefined();
+
+      const response = await handler(delivery(OLD));
+
+      expect(response.statusCode).toBe(200);
+      expect(await drainQueue(queue)).toHaveLength(1);
+      expect(secretsProxy.count.forward).toBe(1);
+    } finally {
+      Object.assign(process.env, { AWS_ACCESS_KEY_ID: saved.id, AWS_SECRET_ACCESS_KEY: saved.key });
+      delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
