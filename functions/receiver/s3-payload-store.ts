@@ -34,9 +34,9 @@ export function objectUrl(options: {
 }
 
 /**
- * Stores bodies in S3 with one signed PUT. Written against the signer the AWS SDK clients already
- * carry rather than the S3 client, which would add more to the bundle (and the cold start) than
- * the whole receiver weighs, for a call that almost never happens.
+ * Stores bodies in S3 with one signed PUT (`signed-request.ts`, signed by `sigv4.ts`) rather than
+ * through the S3 client, which would add more to the bundle (and the cold start) than the whole
+ * receiver weighs, for a call that almost never happens.
  */
 export class S3PayloadStore implements PayloadStore {
   constructor(private readonly options: S3PayloadStoreOptions) {}

@@ -29,7 +29,7 @@ export interface RequestToSign {
   readonly date?: Date;
 }
 
-/** Headers SigV4 leaves unsigned: proxies and agents may change them. */
+/** Headers SigV4 leaves unsigned (as the SDK's signer does): proxies and agents may change them. */
 const UNSIGNED = new Set([
   'authorization',
   'cache-control',
@@ -47,6 +47,9 @@ const UNSIGNED = new Set([
   'user-agent',
   'x-amzn-trace-id',
 ]);
+
+/** So are `proxy-*` and `sec-*` headers, as in the SDK's signer. */
+const UNSIGNED_PREFIX = /^(?:proxy|sec)-/;
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 
@@ -110,7 +113,7 @@ export function signRequest(request: RequestToSign): Record<string, string> {
   }
 
   const signedNames = Object.keys(headers)
-    .filter((name) => !UNSIGNED.has(name))
+    .filter((name) => !UNSIGNED.has(name) && !UNSIGNED_PREFIX.test(name))
     .sort();
   const canonicalHeaders = signedNames
     .map((name) => `${name}:${String(headers[name]).trim().replace(/\s+/g, ' ')}\n`)

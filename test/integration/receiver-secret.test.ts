@@ -2,7 +2,9 @@
  * The webhook secret in moto's Secrets Manager: not reachable at start, not set yet, rotated.
  * Each test loads a fresh copy of the handler module, so each starts with a cold cache.
  */
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
@@ -181,6 +183,22 @@ describe('the webhook secret', () => {
   });
 });
 
+/**
+ * GetSecretValue requests this process has finished sending, from Node's own record of HTTP client
+ * requests (`http.client.request.start` is published once a request has been handed to its socket):
+ * requests, not connections, which keep-alive would share.
+ */
+function secretReads(): { readonly count: () => number; readonly stop: () => void } {
+  const channel = 'http.client.request.start';
+  let count = 0;
+  const onStart = (message: unknown): void => {
+    const request = (message as { request?: ClientRequest }).request;
+    if (request?.getHeader('x-amz-target') === 'secretsmanager.GetSecretValue') count++;
+  };
+  subscribe(channel, onStart);
+  return { count: () => count, stop: () => unsubscribe(channel, onStart) };
+}
+
 describe('the secret read at load (secret-at-load.ts)', () => {
   it('lets the import finish once the request has left, before Secrets Manager answers', async () => {
     const { resources } = await setUp(OLD);
@@ -193,10 +211,14 @@ describe('the secret read at load (secret-at-load.ts)', () => {
       WEBHOOK_SECRET_ARN: resources.secretArn,
     });
     vi.resetModules();
+    const reads = secretReads();
 
     const { secretReadAtLoad } = await import('../../functions/receiver/secret-at-load.js');
+    const sentByImport = reads.count();
+    reads.stop();
 
-    // Imported while the answer is still outstanding: the proxy holds the request, unanswered.
+    // The import waited for the request to leave, and not for its answer: the proxy holds it.
+    expect(sentByImport).toBe(1);
     expect(secretReadAtLoad).toBeInstanceOf(Promise);
     const state = await Promise.race([
       secretReadAtLoad?.then(
@@ -214,14 +236,15 @@ describe('the secret read at load (secret-at-load.ts)', () => {
 
   it('is the read the first request uses: one GetSecretValue for the load and the first request', async () => {
     const { resources, queue } = await setUp(OLD);
-    secretsProxy.resetCount();
+    const reads = secretReads();
 
     const handler = await coldStart(resources);
     const response = await handler(delivery(OLD));
+    reads.stop();
 
     expect(response.statusCode).toBe(200);
     expect(await drainQueue(queue)).toHaveLength(1);
-    expect(secretsProxy.count.forward).toBe(1);
+    expect(reads.count()).toBe(1);
   });
 
   it("starts nothing without Lambda's credentials in the environment; the SDK's chain reads the secret", async () => {
@@ -232,12 +255,13 @@ describe('the secret read at load (secret-at-load.ts)', () => {
       credentialsFile,
       `[default]\naws_access_key_id = ${EMULATOR_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${EMULATOR_CREDENTIALS.secretAccessKey}\n`,
     );
-    const saved = { id: process.env.AWS_ACCESS_KEY_ID, key: process.env.AWS_SECRET_ACCESS_KEY };
+    const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SHARED_CREDENTIALS_FILE'] as const;
+    const saved = names.map((name) => [name, process.env[name]] as const);
     delete process.env.AWS_ACCESS_KEY_ID;
     delete process.env.AWS_SECRET_ACCESS_KEY;
     process.env.AWS_SHARED_CREDENTIALS_FILE = credentialsFile;
+    const reads = secretReads();
     try {
-      secretsProxy.resetCount();
       const handler = await coldStart(resources);
       const { secretReadAtLoad } = await import('../../functions/receiver/secret-at-load.js');
       expect(secretReadAtLoad).toBeUndefined();
@@ -246,10 +270,13 @@ describe('the secret read at load (secret-at-load.ts)', () => {
 
       expect(response.statusCode).toBe(200);
       expect(await drainQueue(queue)).toHaveLength(1);
-      expect(secretsProxy.count.forward).toBe(1);
+      expect(reads.count()).toBe(1);
     } finally {
-      Object.assign(process.env, { AWS_ACCESS_KEY_ID: saved.id, AWS_SECRET_ACCESS_KEY: saved.key });
-      delete process.env.AWS_SHARED_CREDENTIALS_FILE;
+      reads.stop();
+      for (const [name, value] of saved) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
       rmSync(dir, { recursive: true, force: true });
     }
   });
