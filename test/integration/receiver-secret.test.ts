@@ -60,8 +60,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** A cold start: a fresh module, its init-time secret fetch done, reading the secret through the proxy. */
-async function coldStart(resources: TestResources): Promise<Handler> {
+/** The receiver's environment for these resources, reading the secret through the proxy. */
+function useReceiverEnv(resources: TestResources): void {
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsProxy.url,
     WEBHOOK_PROVIDER: 'complycube',
@@ -69,6 +69,11 @@ async function coldStart(resources: TestResources): Promise<Handler> {
     IDEMPOTENCY_TABLE_NAME: resources.tableName,
     WEBHOOK_SECRET_ARN: resources.secretArn,
   });
+}
+
+/** A cold start: a fresh module, its init-time secret fetch done, reading the secret through the proxy. */
+async function coldStart(resources: TestResources): Promise<Handler> {
+  useReceiverEnv(resources);
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
   vi.resetModules();
   const module = await import('../../functions/receiver/handler.js');
@@ -203,13 +208,7 @@ describe('the secret read at load (secret-at-load.ts)', () => {
   it('lets the import finish once the request has left, before Secrets Manager answers', async () => {
     const { resources } = await setUp(OLD);
     await secretsProxy.setMode('stall');
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsProxy.url,
-      WEBHOOK_PROVIDER: 'complycube',
-      EVENT_BUS_NAME: resources.eventBusName,
-      IDEMPOTENCY_TABLE_NAME: resources.tableName,
-      WEBHOOK_SECRET_ARN: resources.secretArn,
-    });
+    useReceiverEnv(resources);
     vi.resetModules();
     const reads = secretReads();
 
