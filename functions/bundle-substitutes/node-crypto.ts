@@ -19,6 +19,3 @@ export const {
   sign,
   timingSafeEqual,
 } = crypto;
-
-// biome-ignore lint/style/noDefaultExport: node:crypto has a default export, which SDK packages may import.
-export default crypto;

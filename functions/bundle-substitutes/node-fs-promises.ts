@@ -8,6 +8,3 @@ import { requireBuiltin } from './require-builtin.js';
 const fsPromises = requireBuiltin<typeof import('node:fs/promises')>('node:fs/promises');
 
 export const { readFile } = fsPromises;
-
-// biome-ignore lint/style/noDefaultExport: node:fs/promises has a default export, which SDK packages may import.
-export default fsPromises;

@@ -8,6 +8,3 @@ import { requireBuiltin } from './require-builtin.js';
 const fs = requireBuiltin<typeof import('node:fs')>('node:fs');
 
 export const { ReadStream, createReadStream, existsSync, fstatSync, lstatSync, readFileSync, statSync } = fs;
-
-// biome-ignore lint/style/noDefaultExport: node:fs has a default export, which SDK packages may import.
-export default fs;

@@ -9,5 +9,5 @@ const https = requireBuiltin<typeof import('node:https')>('node:https');
 
 export const { Agent, globalAgent, request, get } = https;
 
-// biome-ignore lint/style/noDefaultExport: node:https has a default export, which SDK packages may import.
+// biome-ignore lint/style/noDefaultExport: node:https has a default export, and SDK packages import it (`import node_https from "node:https"`).
 export default https;

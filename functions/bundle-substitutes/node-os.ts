@@ -8,6 +8,3 @@ import { requireBuiltin } from './require-builtin.js';
 const os = requireBuiltin<typeof import('node:os')>('node:os');
 
 export const { homedir, platform, release, EOL } = os;
-
-// biome-ignore lint/style/noDefaultExport: node:os has a default export, which SDK packages may import.
-export default os;

@@ -8,6 +8,3 @@ import { requireBuiltin } from './require-builtin.js';
 const path = requireBuiltin<typeof import('node:path')>('node:path');
 
 export const { dirname, join, resolve, sep } = path;
-
-// biome-ignore lint/style/noDefaultExport: node:path has a default export, which SDK packages may import.
-export default path;

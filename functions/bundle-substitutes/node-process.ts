@@ -8,6 +8,3 @@ import { requireBuiltin } from './require-builtin.js';
 const process = requireBuiltin<typeof import('node:process')>('node:process');
 
 export const { env, versions, platform } = process;
-
-// biome-ignore lint/style/noDefaultExport: node:process has a default export, which SDK packages may import.
-export default process;

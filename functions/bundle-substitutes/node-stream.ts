@@ -8,6 +8,3 @@ import { requireBuiltin } from './require-builtin.js';
 const stream = requireBuiltin<typeof import('node:stream')>('node:stream');
 
 export const { PassThrough, Readable, Transform, Writable } = stream;
-
-// biome-ignore lint/style/noDefaultExport: node:stream has a default export, which SDK packages may import.
-export default stream;

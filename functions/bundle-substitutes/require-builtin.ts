@@ -10,6 +10,9 @@
  * built-ins the receiver imports cost about 8 ms of a cold start through `import`, about 4.5 ms
  * through `require`.
  *
+ * A substitute has a default export only where the bundled code imports one (`node:http`,
+ * `node:https`); a default import of another fails the build, like any export it lacks.
+ *
  * @example
  * const os = requireBuiltin<typeof import('node:os')>('node:os');
  */

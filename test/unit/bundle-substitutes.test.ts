@@ -95,13 +95,13 @@ describe('node-* (the built-ins the receiver loads with require)', () => {
   ];
 
   it.each(cases)(
-    "%s: every export is the built-in's own, the default export the module itself",
+    "%s: every export is the built-in's own, a default export the module itself",
     (_name, substitute, builtin) => {
       const exported = (module: object, name: string): unknown => (module as Record<string, unknown>)[name];
       const names = Object.keys(substitute).filter((name) => name !== 'default');
       expect(names.length).toBeGreaterThan(0);
       for (const name of names) expect(exported(substitute, name), name).toBe(exported(builtin, name));
-      expect(exported(substitute, 'default')).toBe(exported(builtin, 'default'));
+      if ('default' in substitute) expect(exported(substitute, 'default')).toBe(exported(builtin, 'default'));
     },
   );
 });
