@@ -1,3 +1,5 @@
+import { stripVTControlCharacters } from 'node:util';
+
 /**
  * Colours for people, never for pipes: only when the stream is a TTY and `NO_COLOR` is not set
  * (`FORCE_COLOR` forces them, e.g. under a CI log viewer that renders them).
@@ -56,8 +58,7 @@ export function formatDuration(ms: number): string {
 
 /** Pads to `width` visible characters (ANSI codes not counted). */
 export function pad(text: string, width: number): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: the ANSI escape is exactly what to skip
-  const visible = text.replace(/\u001b\[\d+m/g, '').length;
+  const visible = stripVTControlCharacters(text).length;
   return visible >= width ? text : `${text}${' '.repeat(width - visible)}`;
 }
 
