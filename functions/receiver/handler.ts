@@ -3,7 +3,6 @@ import './secret-at-load.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
-import { readConfig } from './config.js';
 import { DynamoDbLedger } from './dynamodb-ledger.js';
 import { EventBridgePublisher } from './eventbridge-publisher.js';
 import { type FunctionUrlResponse, toFunctionUrlResult, toWebhookRequest } from './function-url.js';
@@ -11,13 +10,13 @@ import { jsonLogger } from './logger.js';
 import { emfMembers, sampleOf } from './metrics.js';
 import { type ReceiveDependencies, receive } from './receive.js';
 import { S3PayloadStore } from './s3-payload-store.js';
-import { secretReadAtLoad } from './secret-at-load.js';
+import { config, secretReadAtLoad } from './secret-at-load.js';
 import { firstFetchFrom, systemClock, WebhookSecrets } from './secrets.js';
 import { secretsManagerSource } from './secrets-manager-source.js';
 
 // Everything here runs once per cold start. Endpoints come from the SDK's own configuration
-// (AWS_ENDPOINT_URL_<SERVICE> and friends), never from variables of ours.
-const config = readConfig(process.env);
+// (AWS_ENDPOINT_URL_<SERVICE> and friends), never from variables of ours; the configuration is the
+// one secret-at-load.ts read.
 
 /**
  * Bounded so a stalled dependency fails the invocation with a 503 well inside ComplyCube's 15

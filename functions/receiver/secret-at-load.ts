@@ -22,7 +22,8 @@ import { secretsManagerSource } from './secrets-manager-source.js';
  */
 
 const env = process.env;
-const config = readConfig(env);
+/** The function's configuration, read once per cold start: here, first, so the handler uses it too. */
+export const config = readConfig(env);
 
 let markSent: () => void = () => {};
 const sent = new Promise<void>((resolve) => {
