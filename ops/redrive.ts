@@ -131,7 +131,7 @@ export interface RedriveDeps {
 /** One dead-letter queue to work through, and the targets whose messages may leave it. */
 interface Source {
   readonly queue: string;
-  /** Undefined: any target (the message says which). */
+  /** Undefined: every target (the message says which). */
   readonly targets: ReadonlySet<string> | undefined;
   readonly label: string;
 }

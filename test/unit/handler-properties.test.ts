@@ -32,7 +32,7 @@ function setup() {
   return { deps, ledger, publisher, logger };
 }
 
-/** Bodies as hostile senders make them: any bytes, invalid UTF-8, JSON with traps. */
+/** Bodies as hostile senders make them: arbitrary bytes, invalid UTF-8, JSON with traps. */
 const bodies: fc.Arbitrary<Buffer> = fc.oneof(
   fc.uint8Array({ maxLength: 2_048 }).map((bytes) => Buffer.from(bytes)),
   fc.string({ maxLength: 1_024, unit: 'binary' }).map((s) => Buffer.from(s, 'utf8')),

@@ -396,7 +396,7 @@ describe('firstFetchFrom: the first read already under way (secret-at-load)', ()
     expect(source.fetches).toBe(1);
   });
 
-  it('treats a failed read at load as any failed read at init: the first request reads again at once', async () => {
+  it('treats a failed read at load like a failed read at init: the first request reads again at once', async () => {
     const source = new FakeSecretSource('whsec_from_source');
     const secrets = new WebhookSecrets({
       source: firstFetchFrom(Promise.reject(new Error('connect ECONNREFUSED')), source),
