@@ -1,4 +1,7 @@
-import { SIGNATURE_VERIFICATION_MODES, type SignatureVerification } from '../functions/receiver/verifier.js';
+import {
+  SIGNATURE_VERIFICATION_MODES,
+  type SignatureVerification,
+} from '../functions/receiver/core/verifier.js';
 
 /** The app's settings, from CDK context (`cdk deploy -c key=value` or `cdk.json`). See README, "Configuration". */
 export interface AppContext {

@@ -1,5 +1,5 @@
-export { DIMENSION, METRIC, RECEIVER_METRICS, VERDICTS } from '../functions/receiver/metrics.js';
-export type { SignatureVerification } from '../functions/receiver/verifier.js';
+export { DIMENSION, METRIC, RECEIVER_METRICS, VERDICTS } from '../functions/receiver/core/metrics.js';
+export type { SignatureVerification } from '../functions/receiver/core/verifier.js';
 export { functionBundling } from './bundling.js';
 export { ComplyCubeWebhooksStack, type ComplyCubeWebhooksStackProps } from './complycube-webhooks-stack.js';
 export { expandPatterns, matchesPattern, parsePatterns } from './event-types.js';

@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Verdict } from '../functions/receiver/errors.js';
+import type { Verdict } from '../functions/receiver/core/errors.js';
 import {
   DIMENSION,
   type DimensionName,
@@ -14,7 +14,7 @@ import {
   type MetricName,
   RECEIVER_METRICS,
   VERDICTS,
-} from '../functions/receiver/metrics.js';
+} from '../functions/receiver/core/metrics.js';
 import type { ProviderSpec } from './providers.js';
 
 /**

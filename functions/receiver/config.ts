@@ -1,8 +1,8 @@
-import { ConfigError } from './errors.js';
-import { DEFAULT_METRICS_NAMESPACE, namespaceProblem } from './metrics.js';
+import { ConfigError } from './core/errors.js';
+import { DEFAULT_METRICS_NAMESPACE, namespaceProblem } from './core/metrics.js';
+import { SIGNATURE_VERIFICATION_MODES, type SignatureVerification } from './core/verifier.js';
 import type { WebhookProvider } from './providers/provider.js';
 import { PROVIDERS } from './providers/registry.js';
-import { SIGNATURE_VERIFICATION_MODES, type SignatureVerification } from './verifier.js';
 
 /**
  * The environment variables the construct sets on the function. Read once at start; a missing or

@@ -1,5 +1,5 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
-import type { ReceiveResult, WebhookRequest } from './receive.js';
+import type { ReceiveResult, WebhookRequest } from './core/receive.js';
 
 /** A function URL event (payload format 2.0) as a webhook request: the body's bytes exactly as sent. */
 export function toWebhookRequest(event: LambdaFunctionURLEvent): WebhookRequest {

@@ -3,16 +3,17 @@ import './secret-at-load.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Context, LambdaFunctionURLEvent } from 'aws-lambda';
-import { DynamoDbLedger } from './dynamodb-ledger.js';
-import { EventBridgePublisher } from './eventbridge-publisher.js';
+import { DynamoDbLedger } from './adapters/dynamodb-ledger.js';
+import { EventBridgePublisher } from './adapters/eventbridge-publisher.js';
+import { S3PayloadStore } from './adapters/s3-payload-store.js';
+import { secretsManagerSource } from './adapters/secrets-manager-source.js';
+import { systemClock } from './core/clock.js';
+import { jsonLogger } from './core/logger.js';
+import { emfMembers, sampleOf } from './core/metrics.js';
+import { type ReceiveDependencies, receive } from './core/receive.js';
+import { firstFetchFrom, WebhookSecrets } from './core/secrets.js';
 import { type FunctionUrlResponse, toFunctionUrlResult, toWebhookRequest } from './function-url.js';
-import { jsonLogger } from './logger.js';
-import { emfMembers, sampleOf } from './metrics.js';
-import { type ReceiveDependencies, receive } from './receive.js';
-import { S3PayloadStore } from './s3-payload-store.js';
 import { config, secretReadAtLoad } from './secret-at-load.js';
-import { firstFetchFrom, systemClock, WebhookSecrets } from './secrets.js';
-import { secretsManagerSource } from './secrets-manager-source.js';
 
 // Everything here runs once per cold start. Endpoints come from the SDK's own configuration
 // (AWS_ENDPOINT_URL_<SERVICE> and friends), never from variables of ours; the configuration is the

@@ -1,5 +1,5 @@
+import { secretsManagerSource } from './adapters/secrets-manager-source.js';
 import { readConfig } from './config.js';
-import { secretsManagerSource } from './secrets-manager-source.js';
 
 /**
  * The first module of the receiver's bundle to run: `handler.ts` imports it before anything else.

@@ -3,16 +3,18 @@
  * ledger behaves like `DynamoDbLedger`, item for item) so a test of `receive()` reads like the
  * system it describes, without AWS.
  */
+
+import type { Clock } from '../../functions/receiver/core/clock.js';
+import type { LogFields, Logger } from '../../functions/receiver/core/logger.js';
 import type {
   Claim,
   ClaimRequest,
   ClaimResult,
   CompleteResult,
   Ledger,
-} from '../../functions/receiver/ledger.js';
-import type { LogFields, Logger } from '../../functions/receiver/logger.js';
-import type { BusEntry, Publisher, PublishReceipt } from '../../functions/receiver/publisher.js';
-import type { Clock, SecretSource } from '../../functions/receiver/secrets.js';
+} from '../../functions/receiver/core/ports/ledger.js';
+import type { BusEntry, Publisher, PublishReceipt } from '../../functions/receiver/core/ports/publisher.js';
+import type { SecretSource } from '../../functions/receiver/core/ports/secret-source.js';
 
 /** 2024-03-01T12:00:00.000Z: a fixed, whole-second start so lease arithmetic reads easily. */
 export const FAKE_EPOCH = Date.UTC(2024, 2, 1, 12, 0, 0);

@@ -22,7 +22,7 @@ import {
   METRIC,
   RECEIVER_METRICS,
   VERDICTS,
-} from '../../functions/receiver/metrics.js';
+} from '../../functions/receiver/core/metrics.js';
 import { ComplyCubeWebhooksStack } from '../../infra/complycube-webhooks-stack.js';
 import { Providers } from '../../infra/providers.js';
 import { WebhookReceiver, type WebhookReceiverProps } from '../../infra/webhook-receiver.js';

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { compliancely } from '../../functions/receiver/providers/compliancely.js';
-import { complyCube } from '../../functions/receiver/providers/complycube.js';
 import {
   type ReceiveDependencies,
   type ReceiveResult,
   receive,
   type WebhookRequest,
-} from '../../functions/receiver/receive.js';
-import { WebhookSecrets } from '../../functions/receiver/secrets.js';
-import type { Headers, SignatureVerification } from '../../functions/receiver/verifier.js';
+} from '../../functions/receiver/core/receive.js';
+import { WebhookSecrets } from '../../functions/receiver/core/secrets.js';
+import type { Headers, SignatureVerification } from '../../functions/receiver/core/verifier.js';
+import { compliancely } from '../../functions/receiver/providers/compliancely.js';
+import { complyCube } from '../../functions/receiver/providers/complycube.js';
 import {
   listCompliancelyFixtures,
   loadCompliancelyFixture,

@@ -1,12 +1,12 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SignatureError } from '../../functions/receiver/errors.js';
+import { SignatureError } from '../../functions/receiver/core/errors.js';
+import { type Headers, verifySignature } from '../../functions/receiver/core/verifier.js';
 import {
   compliancely,
   decodeCompliancelySignature,
 } from '../../functions/receiver/providers/compliancely.js';
-import { type Headers, verifySignature } from '../../functions/receiver/verifier.js';
 import { signCompliancely } from '../helpers/compliancely.js';
 
 // An independent vector: computed with `openssl dgst -sha256 -hmac <secret>` (hex) and

@@ -6,7 +6,7 @@ import {
   ENV,
   readConfig,
 } from '../../functions/receiver/config.js';
-import { ConfigError } from '../../functions/receiver/errors.js';
+import { ConfigError } from '../../functions/receiver/core/errors.js';
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:complycube/webhook-AbCdEf';

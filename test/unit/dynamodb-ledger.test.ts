@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDbLedger } from '../../functions/receiver/dynamodb-ledger.js';
-import { LedgerError } from '../../functions/receiver/errors.js';
-import type { Claim } from '../../functions/receiver/ledger.js';
+import { DynamoDbLedger } from '../../functions/receiver/adapters/dynamodb-ledger.js';
+import { LedgerError } from '../../functions/receiver/core/errors.js';
+import type { Claim } from '../../functions/receiver/core/ports/ledger.js';
 import { FAKE_EPOCH, FakeClock } from '../helpers/fakes.js';
 
 const TABLE = 'complycube-webhook-idempotency';

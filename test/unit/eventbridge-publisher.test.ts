@@ -1,9 +1,9 @@
 import { EventBridgeClient, InternalException, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PublishError } from '../../functions/receiver/errors.js';
-import { EventBridgePublisher } from '../../functions/receiver/eventbridge-publisher.js';
-import type { BusEntry } from '../../functions/receiver/publisher.js';
+import { EventBridgePublisher } from '../../functions/receiver/adapters/eventbridge-publisher.js';
+import { PublishError } from '../../functions/receiver/core/errors.js';
+import type { BusEntry } from '../../functions/receiver/core/ports/publisher.js';
 
 const BUS = 'complycube-events';
 const ENTRY: BusEntry = {

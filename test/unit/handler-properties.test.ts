@@ -6,10 +6,14 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import {
+  type ReceiveDependencies,
+  type ReceiveResult,
+  receive,
+} from '../../functions/receiver/core/receive.js';
+import { WebhookSecrets } from '../../functions/receiver/core/secrets.js';
 import { toWebhookRequest } from '../../functions/receiver/function-url.js';
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
-import { type ReceiveDependencies, type ReceiveResult, receive } from '../../functions/receiver/receive.js';
-import { WebhookSecrets } from '../../functions/receiver/secrets.js';
 import { functionUrlEvent, sign } from '../helpers/complycube.js';
 import {
   CapturingLogger,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeError, jsonLogger } from '../../functions/receiver/logger.js';
+import { describeError, jsonLogger } from '../../functions/receiver/core/logger.js';
 
 describe('describeError', () => {
   it('names an error and its causes, with their messages', () => {

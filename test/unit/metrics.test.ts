@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ENV, readConfig } from '../../functions/receiver/config.js';
-import { LedgerError, PublishError } from '../../functions/receiver/errors.js';
-import { jsonLogger } from '../../functions/receiver/logger.js';
+import { LedgerError, PublishError } from '../../functions/receiver/core/errors.js';
+import { jsonLogger } from '../../functions/receiver/core/logger.js';
 import {
   DEFAULT_METRICS_NAMESPACE,
   DIMENSION,
@@ -12,12 +12,16 @@ import {
   RECEIVER_METRICS,
   sampleOf,
   VERDICTS,
-} from '../../functions/receiver/metrics.js';
+} from '../../functions/receiver/core/metrics.js';
+import {
+  type ReceiveDependencies,
+  type ReceiveResult,
+  receive,
+} from '../../functions/receiver/core/receive.js';
+import { WebhookSecrets } from '../../functions/receiver/core/secrets.js';
 import { compliancely } from '../../functions/receiver/providers/compliancely.js';
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
 import type { WebhookProvider } from '../../functions/receiver/providers/provider.js';
-import { type ReceiveDependencies, type ReceiveResult, receive } from '../../functions/receiver/receive.js';
-import { WebhookSecrets } from '../../functions/receiver/secrets.js';
 import { signCompliancely } from '../helpers/compliancely.js';
 import { sign } from '../helpers/complycube.js';
 import { type ExtractedMetric, extractEmf, metricValue } from '../helpers/emf.js';

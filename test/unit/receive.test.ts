@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { LedgerError, PayloadStoreError, PublishError } from '../../functions/receiver/errors.js';
-import type { PayloadStore, StoredPayload } from '../../functions/receiver/payload-store.js';
-import { COMPLYCUBE_SOURCE, complyCube } from '../../functions/receiver/providers/complycube.js';
+import { LedgerError, PayloadStoreError, PublishError } from '../../functions/receiver/core/errors.js';
+import type { PayloadStore, StoredPayload } from '../../functions/receiver/core/ports/payload-store.js';
 import {
   entrySize,
   QUARANTINE_DETAIL_TYPE,
@@ -10,9 +9,10 @@ import {
   type ReceiveResult,
   receive,
   type WebhookRequest,
-} from '../../functions/receiver/receive.js';
-import { WebhookSecrets } from '../../functions/receiver/secrets.js';
-import type { Headers } from '../../functions/receiver/verifier.js';
+} from '../../functions/receiver/core/receive.js';
+import { WebhookSecrets } from '../../functions/receiver/core/secrets.js';
+import type { Headers } from '../../functions/receiver/core/verifier.js';
+import { COMPLYCUBE_SOURCE, complyCube } from '../../functions/receiver/providers/complycube.js';
 import { listFixtureTypes, loadFixture, loadFixtureText, sign } from '../helpers/complycube.js';
 import {
   CapturingLogger,
@@ -777,7 +777,7 @@ describe('receive: nothing secret is ever said', () => {
     expect(said).not.toContain(sign(eventBody({ note: 'x' }), SECRET));
   });
 
-  // BUG (functions/receiver/secrets.ts + logger.ts): a secret value stored as malformed JSON, such
+  // BUG (functions/receiver/core/secrets.ts + core/logger.ts): a secret value stored as malformed JSON, such
   // as single quotes around the value, makes JSON.parse throw a SyntaxError whose message quotes the
   // text around the bad token. parseSecretValue keeps it as `cause`, describeError copies the cause
   // chain into the request's log fields, and part of the secret reaches CloudWatch Logs.

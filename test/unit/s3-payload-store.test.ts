@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PayloadStoreError } from '../../functions/receiver/errors.js';
-import { objectUrl, S3PayloadStore } from '../../functions/receiver/s3-payload-store.js';
+import { objectUrl, S3PayloadStore } from '../../functions/receiver/adapters/s3-payload-store.js';
+import { PayloadStoreError } from '../../functions/receiver/core/errors.js';
 
 const credentials = async () => ({
   accessKeyId: 'AKIDEXAMPLE',

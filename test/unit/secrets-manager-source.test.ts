@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   SecretsManagerError,
   secretsManagerSource,
-} from '../../functions/receiver/secrets-manager-source.js';
+} from '../../functions/receiver/adapters/secrets-manager-source.js';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-2:123456789012:secret:cc-AbCdEf';
 const credentials = async () => ({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SecretUnavailableError } from '../../functions/receiver/errors.js';
-import { firstFetchFrom, parseSecretValue, WebhookSecrets } from '../../functions/receiver/secrets.js';
+import { SecretUnavailableError } from '../../functions/receiver/core/errors.js';
+import { firstFetchFrom, parseSecretValue, WebhookSecrets } from '../../functions/receiver/core/secrets.js';
 import { FakeClock, FakeSecretSource } from '../helpers/fakes.js';
 
 const DESCRIPTION = 'the webhook secret arn:aws:secretsmanager:eu-west-2:123456789012:secret:cc-AbCdEf';
@@ -106,7 +106,7 @@ describe('parseSecretValue', () => {
     expect(error instanceof Error ? error.message : '').not.toContain('s3cr3t');
   });
 
-  // BUG (functions/receiver/secrets.ts): the SyntaxError from JSON.parse is kept as `cause`, and V8
+  // BUG (functions/receiver/core/secrets.ts): the SyntaxError from JSON.parse is kept as `cause`, and V8
   // quotes the text around the bad token in its message ("Unexpected token 's', ..."current":
   // s3cr3t-fi"... is not valid JSON"). `describeError` logs the cause chain, so part of the secret
   // reaches the logs (see receive.test.ts, "never logs any part of a secret stored as malformed JSON").

@@ -7,7 +7,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { Checksum, SourceData } from '@smithy/types';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Credentials, signRequest } from '../../functions/receiver/sigv4.js';
+import { type Credentials, signRequest } from '../../functions/receiver/adapters/sigv4.js';
 
 /** SHA-256 for the SDK's signer, from node:crypto. */
 class Sha256 implements Checksum {

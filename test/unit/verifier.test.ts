@@ -1,9 +1,9 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SignatureError } from '../../functions/receiver/errors.js';
+import { SignatureError } from '../../functions/receiver/core/errors.js';
+import { type Headers, verifySignature } from '../../functions/receiver/core/verifier.js';
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
-import { type Headers, verifySignature } from '../../functions/receiver/verifier.js';
 import { sign } from '../helpers/complycube.js';
 
 // ComplyCube's published test vector.

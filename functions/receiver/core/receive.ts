@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { ProviderEvent, WebhookProvider } from '../providers/provider.js';
+import type { Clock } from './clock.js';
 import {
   InProgressError,
   MethodNotAllowedError,
@@ -8,12 +10,11 @@ import {
   ReceiverError,
   type Verdict,
 } from './errors.js';
-import type { Ledger } from './ledger.js';
 import { describeError, type LogFields, type Logger } from './logger.js';
-import type { PayloadStore, StoredPayload } from './payload-store.js';
-import type { ProviderEvent, WebhookProvider } from './providers/provider.js';
-import type { BusEntry, Publisher } from './publisher.js';
-import type { Clock, WebhookSecrets } from './secrets.js';
+import type { Ledger } from './ports/ledger.js';
+import type { PayloadStore, StoredPayload } from './ports/payload-store.js';
+import type { BusEntry, Publisher } from './ports/publisher.js';
+import type { WebhookSecrets } from './secrets.js';
 import {
   carriesSignature,
   type Headers,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import { PayloadStoreError } from './errors.js';
-import type { PayloadStore, StoredPayload } from './payload-store.js';
+import { PayloadStoreError } from '../core/errors.js';
+import type { PayloadStore, StoredPayload } from '../core/ports/payload-store.js';
 import { partitionDomain, sendSigned } from './signed-request.js';
 
 export interface S3PayloadStoreOptions {

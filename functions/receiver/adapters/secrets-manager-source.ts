@@ -1,5 +1,5 @@
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
-import type { SecretSource } from './secrets.js';
+import type { SecretSource } from '../core/ports/secret-source.js';
 import { partitionDomain, resolveRegion, sendSigned } from './signed-request.js';
 
 export interface SecretsManagerSourceOptions {

@@ -6,9 +6,9 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { LedgerError } from './errors.js';
-import type { Claim, ClaimRequest, ClaimResult, CompleteResult, Ledger } from './ledger.js';
-import { type Clock, systemClock } from './secrets.js';
+import { type Clock, systemClock } from '../core/clock.js';
+import { LedgerError } from '../core/errors.js';
+import type { Claim, ClaimRequest, ClaimResult, CompleteResult, Ledger } from '../core/ports/ledger.js';
 
 /** Attribute names of the idempotency table. The construct creates the table with `pk` and `expiresAt` as TTL. */
 export const LEDGER_ATTRIBUTES = {

@@ -1,6 +1,6 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { PublishError } from './errors.js';
-import type { BusEntry, Publisher, PublishReceipt } from './publisher.js';
+import { PublishError } from '../core/errors.js';
+import type { BusEntry, Publisher, PublishReceipt } from '../core/ports/publisher.js';
 
 export interface EventBridgePublisherOptions {
   readonly client: EventBridgeClient;

@@ -1,12 +1,6 @@
+import { type Clock, systemClock } from './clock.js';
 import { SecretUnavailableError } from './errors.js';
-
-/** Where the raw secret value comes from (Secrets Manager in production). */
-export interface SecretSource {
-  /** The secret's current value as stored. */
-  fetch(): Promise<string>;
-  /** Names the secret in messages, never its value. */
-  readonly description: string;
-}
+import type { SecretSource } from './ports/secret-source.js';
 
 /**
  * `source`, except that its first fetch is `started`, one already under way (see
@@ -26,13 +20,6 @@ export function firstFetchFrom(started: Promise<string> | undefined, source: Sec
     },
   };
 }
-
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
-}
-
-export const systemClock: Clock = { now: () => Date.now() };
 
 /**
  * Reads the stored value into the list of accepted webhook secrets.

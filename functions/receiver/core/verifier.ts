@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { WebhookProvider } from '../providers/provider.js';
 import { SignatureError } from './errors.js';
-import type { WebhookProvider } from './providers/provider.js';
 
 export type Headers = Readonly<Record<string, string | undefined>>;
 

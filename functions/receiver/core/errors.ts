@@ -1,8 +1,8 @@
 /**
- * The receiver's error family. Every failure on the request path is one of these; `to-response.ts`
- * is the one place that turns them into HTTP answers. `expose` says whether the message is safe to
- * show the caller: true for the caller's own mistakes (4xx), false for ours (5xx), whose details
- * stay in the log.
+ * The receiver's error family. Every failure on the request path is one of these; `errorResult` in
+ * `receive.ts` is the one place that turns them into HTTP answers. `expose` says whether the
+ * message is safe to show the caller: true for the caller's own mistakes (4xx), false for ours
+ * (5xx), whose details stay in the log.
  */
 
 /** What happened to a request, in one word: the log's `verdict` and the answer's `status`. */
