@@ -3,7 +3,7 @@
  * sends what ComplyCube sends: a documented event type, a fresh id each time, a valid signature.
  */
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
-import { type ComplyCubeEvent, functionUrlEvent, withFreshId } from '../test/helpers/complycube.js';
+import { type ComplyCubeEvent, functionUrlEvent, withFreshId } from '../fixtures/complycube.js';
 
 /** The body sizes the warm bench measures. */
 export const BODY_SIZES = [

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadFixture } from '../test/helpers/complycube.js';
+import { loadFixture } from '../fixtures/complycube.js';
 import { checkBudget } from './budget.js';
 import { buildBundles, buildWorker } from './bundles.js';
 import { measureColdStarts } from './cold-start.js';

@@ -1,6 +1,6 @@
 /**
  * The loopback AWS the bench runs against: DynamoDB Local and moto, started with the same module as
- * the integration tests and the local stack (`dev/emulators.ts`), or given on the command line; a
+ * the integration tests and the local stack (`local/emulators.ts`), or given on the command line; a
  * fresh table, bus and secret on them; and the environment a receiver process gets, shaped like a
  * Lambda sandbox's.
  */
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type RunningEmulator, requireTools, startDynamoDbLocal, startMoto } from '../dev/emulators.js';
+import { type RunningEmulator, requireTools, startDynamoDbLocal, startMoto } from '../local/emulators.js';
 import type { WatchedProcess } from './workers/serve.js';
 
 const REGION = 'us-east-1';

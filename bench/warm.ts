@@ -1,5 +1,5 @@
 /** CPU per request of the real handler with instant AWS (see `workers/warm.ts`), for each body size. */
-import type { ComplyCubeEvent } from '../test/helpers/complycube.js';
+import type { ComplyCubeEvent } from '../fixtures/complycube.js';
 import { runWorker } from './child.js';
 import { BODY_SIZES } from './events.js';
 import { percentile, round } from './stats.js';

@@ -4,7 +4,7 @@
 import { register } from 'tsx/esm/api';
 
 register();
-const { runCli } = await import('../dev/cli/main.ts');
+const { runCli } = await import('../cli/main.ts');
 
 // The first Ctrl-C asks the command to stop and report; a second one ends the process at once
 // (its exit hooks still kill the emulators).

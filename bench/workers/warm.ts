@@ -9,8 +9,8 @@
  */
 import { writeSync } from 'node:fs';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
+import type { ComplyCubeEvent } from '../../fixtures/complycube.js';
 import type { FunctionUrlResponse } from '../../functions/receiver/function-url.js';
-import type { ComplyCubeEvent } from '../../test/helpers/complycube.js';
 import { sizedEvents } from '../events.js';
 import { answered, answerWith } from './instant-aws.js';
 

@@ -1,7 +1,7 @@
 /**
  * Test helpers for Compliancely webhooks: fixtures, signing in each encoding the receiver accepts,
  * and function URL events carrying the `compliancely-signature` header. The fixtures are plain JSON
- * files (`test/fixtures/compliancely/<status slug>.json`, one per documented status) so other tools,
+ * files (`fixtures/compliancely/<status slug>.json`, one per documented status) so other tools,
  * such as a sender CLI, can read them without this module.
  */
 
@@ -9,13 +9,15 @@ import { createHmac, randomInt } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
-import { type FunctionUrlEventOptions, functionUrlEvent } from './complycube.js';
+import { type FunctionUrlEventOptions, functionUrlEvent } from '../../fixtures/complycube.js';
 
 /** The header Compliancely signs with, as a function URL delivers it (lowercased). */
 export const COMPLIANCELY_SIGNATURE_HEADER = 'compliancely-signature';
 
 /** The directory holding one fixture per documented status, named `<status slug>.json`. */
-export const COMPLIANCELY_FIXTURES_DIR = fileURLToPath(new URL('../fixtures/compliancely/', import.meta.url));
+export const COMPLIANCELY_FIXTURES_DIR = fileURLToPath(
+  new URL('../../fixtures/compliancely/', import.meta.url),
+);
 
 /** A TIN check record, the body of a Compliancely webhook (the same object their API returns). */
 export interface TinCheckRecord {

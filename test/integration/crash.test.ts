@@ -4,8 +4,8 @@
  * lives that much later. The claim's lease decides what happens next.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../dev/complycube-retry-schedule.js';
-import { loadFixture, sign, withFreshId } from '../helpers/complycube.js';
+import { loadFixture, sign, withFreshId } from '../../fixtures/complycube.js';
+import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../fixtures/complycube-retry-schedule.js';
 import {
   createTestResources,
   drainQueue,

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listFixtureTypes } from '../helpers/complycube.js';
+import { listFixtureTypes } from '../../fixtures/complycube.js';
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL('../../bin/complycube-webhooks.js', import.meta.url));

@@ -6,8 +6,8 @@
  * twice. Time between retries is virtual: the receiver's clock jumps ahead as ComplyCube's would.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../dev/complycube-retry-schedule.js';
-import { functionUrlEvent, loadFixture, withFreshId } from '../helpers/complycube.js';
+import { functionUrlEvent, loadFixture, withFreshId } from '../../fixtures/complycube.js';
+import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../fixtures/complycube-retry-schedule.js';
 import {
   createTestResources,
   drainQueue,

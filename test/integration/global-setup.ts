@@ -4,7 +4,7 @@
  * `test/support/aws-env.ts`). Teardown stops both.
  */
 import type { TestProject } from 'vitest/node';
-import { type RunningEmulator, requireTools, startDynamoDbLocal, startMoto } from '../../dev/emulators.js';
+import { type RunningEmulator, requireTools, startDynamoDbLocal, startMoto } from '../../local/emulators.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { functionUrlEvent, newEventId, sign } from '../helpers/complycube.js';
+import { functionUrlEvent, newEventId, sign } from '../../fixtures/complycube.js';
 import {
   createTestResources,
   drainQueue,

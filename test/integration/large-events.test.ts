@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { functionUrlEvent, loadFixture, withFreshId } from '../helpers/complycube.js';
+import { functionUrlEvent, loadFixture, withFreshId } from '../../fixtures/complycube.js';
 import {
   createTestResources,
   drainQueue,

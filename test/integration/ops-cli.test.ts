@@ -27,17 +27,17 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../../dev/cli/main.js';
-import type { CliIo } from '../../dev/cli/send.js';
+import type { OpsClients } from '../../cli/aws/clients.js';
+import { parseQuarantineArgs, runQuarantine } from '../../cli/commands/quarantine.js';
+import { parseRedriveArgs, runRedrive } from '../../cli/commands/redrive.js';
+import { parseReplayArgs, runReplay } from '../../cli/commands/replay.js';
+import type { CliIo } from '../../cli/kit/io.js';
+import { runCli } from '../../cli/main.js';
+import { loadFixture, sign, withFreshId } from '../../fixtures/complycube.js';
 import { EventBridgePublisher } from '../../functions/receiver/adapters/eventbridge-publisher.js';
 import { receive } from '../../functions/receiver/core/receive.js';
 import { WebhookSecrets } from '../../functions/receiver/core/secrets.js';
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
-import type { OpsClients } from '../../ops/aws.js';
-import { parseQuarantineArgs, runQuarantine } from '../../ops/quarantine.js';
-import { parseRedriveArgs, runRedrive } from '../../ops/redrive.js';
-import { parseReplayArgs, runReplay } from '../../ops/replay.js';
-import { loadFixture, sign, withFreshId } from '../helpers/complycube.js';
 import { CapturingLogger, FakeClock, FakeLedger, FakeSecretSource } from '../helpers/fakes.js';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, uniqueName, useEmulatorEnv } from '../support/aws-env.js';
 

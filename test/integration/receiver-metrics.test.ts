@@ -5,10 +5,10 @@
  */
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { functionUrlEvent, loadFixture, sign, withFreshId } from '../../fixtures/complycube.js';
 import { ENV } from '../../functions/receiver/config.js';
 import { DIMENSION, METRIC } from '../../functions/receiver/core/metrics.js';
 import type { FunctionUrlResponse } from '../../functions/receiver/function-url.js';
-import { functionUrlEvent, loadFixture, sign, withFreshId } from '../helpers/complycube.js';
 import { extractEmf, metricValue } from '../helpers/emf.js';
 import { createTestResources, useEmulatorEnv } from '../support/aws-env.js';
 

@@ -11,8 +11,8 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { functionUrlEvent, loadFixture, withFreshId } from '../../fixtures/complycube.js';
 import type { FunctionUrlResponse } from '../../functions/receiver/function-url.js';
-import { functionUrlEvent, loadFixture, withFreshId } from '../helpers/complycube.js';
 import {
   createTestResources,
   drainQueue,

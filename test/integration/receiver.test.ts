@@ -5,8 +5,14 @@
  */
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  functionUrlEvent,
+  listFixtureTypes,
+  loadFixture,
+  sign,
+  withFreshId,
+} from '../../fixtures/complycube.js';
 import type { FunctionUrlResponse } from '../../functions/receiver/function-url.js';
-import { functionUrlEvent, listFixtureTypes, loadFixture, sign, withFreshId } from '../helpers/complycube.js';
 import {
   createTestResources,
   drainQueue,

@@ -5,7 +5,7 @@
  * order. It reports what the provider would see; what reached the bus is for the caller to count.
  */
 import { createHmac } from 'node:crypto';
-import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../dev/complycube-retry-schedule.js';
+import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../fixtures/complycube-retry-schedule.js';
 
 export interface SimulatorOptions {
   readonly url: string;

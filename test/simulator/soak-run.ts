@@ -4,8 +4,8 @@
  * shuffled order. Counts what reached a catch-all subscriber and checks the guarantees.
  */
 import { isUtf8 } from 'node:buffer';
-import { startFunctionUrlServer } from '../../dev/function-url-server.js';
-import { listFixtureTypes, loadFixture, withFreshId } from '../helpers/complycube.js';
+import { listFixtureTypes, loadFixture, withFreshId } from '../../fixtures/complycube.js';
+import { startFunctionUrlServer } from '../../local/function-url-server.js';
 import {
   createTestResources,
   drainQueue,

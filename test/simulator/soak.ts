@@ -5,7 +5,7 @@
  * outside the documented window.
  */
 import { parseArgs } from 'node:util';
-import { requireTools, startDynamoDbLocal, startMoto } from '../../dev/emulators.js';
+import { requireTools, startDynamoDbLocal, startMoto } from '../../local/emulators.js';
 import { runSoak, summaryLine } from './soak-run.js';
 
 const USAGE = `Usage: npm run soak -- [--events N] [--fault-rate R] [--concurrency C] [--seed S]

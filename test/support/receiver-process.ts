@@ -13,6 +13,6 @@ if (Number.isFinite(offset) && offset !== 0) {
 }
 
 const { handler } = await import('../../functions/receiver/handler.js');
-const { startFunctionUrlServer } = await import('../../dev/function-url-server.js');
+const { startFunctionUrlServer } = await import('../../local/function-url-server.js');
 const server = await startFunctionUrlServer(handler);
 process.stderr.write(`READY ${server.url}\n`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DEV_TIME_SCALE, parseDevArgs } from '../../dev/cli/dev-options.js';
-import { UsageError } from '../../dev/cli/usage-error.js';
-import { DEFAULT_STATE_DIR } from '../../dev/local-state.js';
+import { DEFAULT_DEV_TIME_SCALE, parseDevArgs } from '../../cli/commands/dev/options.js';
+import { UsageError } from '../../cli/kit/usage-error.js';
+import { DEFAULT_STATE_DIR } from '../../local/state.js';
 
 describe('dev arguments', () => {
   it('defaults: the default port, human log, compressed Lambda retries, .dev/', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseSendArgs, type SendOptions } from '../../dev/cli/send-options.js';
-import { listFixtures, SENDER_PROVIDERS } from '../../dev/cli/sender-providers.js';
-import { UsageError } from '../../dev/cli/usage-error.js';
-import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../dev/complycube-retry-schedule.js';
+import { parseSendArgs, type SendOptions } from '../../cli/commands/send/options.js';
+import { listFixtures, SENDER_PROVIDERS } from '../../cli/commands/send/providers.js';
+import { UsageError } from '../../cli/kit/usage-error.js';
+import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../fixtures/complycube-retry-schedule.js';
 
 function parse(...argv: string[]): SendOptions {
   const options = parseSendArgs(argv, listFixtures);

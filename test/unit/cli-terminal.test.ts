@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pad } from '../../dev/cli/terminal.js';
+import { pad } from '../../cli/kit/terminal.js';
 
 describe('pad', () => {
   it('counts visible characters only, so coloured and plain columns line up', () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { functionUrlEvent, loadFixtureText, SIGNATURE_HEADER, sign } from '../../fixtures/complycube.js';
 import type { ReceiveResult } from '../../functions/receiver/core/receive.js';
 import { verifySignature } from '../../functions/receiver/core/verifier.js';
 import { toFunctionUrlResult, toWebhookRequest } from '../../functions/receiver/function-url.js';
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
-import { functionUrlEvent, loadFixtureText, SIGNATURE_HEADER, sign } from '../helpers/complycube.js';
 
 const SECRET = 'whsec_fictional_url_0001';
 

@@ -6,6 +6,7 @@
 import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { functionUrlEvent, sign } from '../../fixtures/complycube.js';
 import {
   type ReceiveDependencies,
   type ReceiveResult,
@@ -14,7 +15,6 @@ import {
 import { WebhookSecrets } from '../../functions/receiver/core/secrets.js';
 import { toWebhookRequest } from '../../functions/receiver/function-url.js';
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
-import { functionUrlEvent, sign } from '../helpers/complycube.js';
 import {
   CapturingLogger,
   FakeClock,

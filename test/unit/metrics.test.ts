@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sign } from '../../fixtures/complycube.js';
 import { ENV, readConfig } from '../../functions/receiver/config.js';
 import { LedgerError, PublishError } from '../../functions/receiver/core/errors.js';
 import { jsonLogger } from '../../functions/receiver/core/logger.js';
@@ -23,7 +24,6 @@ import { compliancely } from '../../functions/receiver/providers/compliancely.js
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
 import type { WebhookProvider } from '../../functions/receiver/providers/provider.js';
 import { signCompliancely } from '../helpers/compliancely.js';
-import { sign } from '../helpers/complycube.js';
 import { type ExtractedMetric, extractEmf, metricValue } from '../helpers/emf.js';
 import {
   CapturingLogger,

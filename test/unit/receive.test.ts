@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { listFixtureTypes, loadFixture, loadFixtureText, sign } from '../../fixtures/complycube.js';
 import { LedgerError, PayloadStoreError, PublishError } from '../../functions/receiver/core/errors.js';
 import type { PayloadStore, StoredPayload } from '../../functions/receiver/core/ports/payload-store.js';
 import {
@@ -13,7 +14,6 @@ import {
 import { WebhookSecrets } from '../../functions/receiver/core/secrets.js';
 import type { Headers } from '../../functions/receiver/core/verifier.js';
 import { COMPLYCUBE_SOURCE, complyCube } from '../../functions/receiver/providers/complycube.js';
-import { listFixtureTypes, loadFixture, loadFixtureText, sign } from '../helpers/complycube.js';
 import {
   CapturingLogger,
   FakeClock,

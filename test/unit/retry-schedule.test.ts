@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { retryDelaysMs, SENDER_PROVIDERS } from '../../dev/cli/sender-providers.js';
-import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../dev/complycube-retry-schedule.js';
+import { retryDelaysMs, SENDER_PROVIDERS } from '../../cli/commands/send/providers.js';
+import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../fixtures/complycube-retry-schedule.js';
 
 describe("the providers' retry schedules", () => {
   it('ComplyCube: the documented 60 s, 120 s, 480 s, then doubling, 10 retries in all', () => {

@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { sign } from '../../fixtures/complycube.js';
 import { SignatureError } from '../../functions/receiver/core/errors.js';
 import { type Headers, verifySignature } from '../../functions/receiver/core/verifier.js';
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
-import { sign } from '../helpers/complycube.js';
 
 // ComplyCube's published test vector.
 const VECTOR_SECRET = 'a_webhook_signature';

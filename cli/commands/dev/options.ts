@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PORT, DEFAULT_STATE_DIR } from '../local-state.js';
-import { explainParseError } from './send-options.js';
-import { UsageError } from './usage-error.js';
+import { DEFAULT_PORT, DEFAULT_STATE_DIR } from '../../../local/state.js';
+import { explainParseError, UsageError } from '../../kit/usage-error.js';
 
 /** What `dev` (the local stack) was asked to do, validated. */
 export interface DevOptions {

@@ -4,13 +4,15 @@
  * Exit codes: 0 done and healthy; 1 a failure, or an answer a healthy receiver would not give;
  * 2 bad arguments (nothing was done); 130 interrupted.
  */
-import { isOpsCommand, OPS_COMMANDS, OPS_SUMMARY, opsHelp, runOpsCommand } from '../../ops/commands.js';
-import { DEFAULT_PORT } from '../local-state.js';
-import { DEFAULT_DEV_TIME_SCALE, parseDevArgs } from './dev-options.js';
-import { type CliIo, runSend } from './send.js';
-import { parseSendArgs } from './send-options.js';
-import { listFixtures, SENDER_PROVIDERS } from './sender-providers.js';
-import { closest, didYouMean, UsageError } from './usage-error.js';
+
+import { DEFAULT_PORT } from '../local/state.js';
+import { DEFAULT_DEV_TIME_SCALE, parseDevArgs } from './commands/dev/options.js';
+import { isOpsCommand, OPS_COMMANDS, OPS_SUMMARY, opsHelp, runOpsCommand } from './commands/registry.js';
+import { parseSendArgs } from './commands/send/options.js';
+import { listFixtures, SENDER_PROVIDERS } from './commands/send/providers.js';
+import { runSend } from './commands/send.js';
+import type { CliIo } from './kit/io.js';
+import { closest, didYouMean, UsageError } from './kit/usage-error.js';
 
 const COMMANDS = ['dev', 'send', ...OPS_COMMANDS, 'help'] as const;
 
@@ -44,7 +46,7 @@ Usage
   npx complycube-webhooks send <event>... [options]
   npx complycube-webhooks send --all [options]
 
-<event> is the name of a fixture (test/fixtures/<provider>/<event>.json), e.g. check.completed.clear,
+<event> is the name of a fixture (fixtures/<provider>/<event>.json), e.g. check.completed.clear,
 or a family ending in * (quote it: 'check.completed*'). Each send gets a fresh id and timestamps.
 \`--list\` shows every fixture.
 

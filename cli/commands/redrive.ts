@@ -1,10 +1,6 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { DeleteMessageCommand, type Message, SendMessageCommand } from '@aws-sdk/client-sqs';
-import type { CliIo } from '../dev/cli/send.js';
-import { truncate } from '../dev/cli/terminal.js';
-import { UsageError } from '../dev/cli/usage-error.js';
-import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
-import { awsFailure, type OpsClients, OpsError, opsClients } from './aws.js';
+import type { WebhookProvider } from '../../functions/receiver/providers/provider.js';
 import {
   type BusInfo,
   describeBus,
@@ -14,7 +10,9 @@ import {
   quarantineRules,
   type RuleInfo,
   subscriptionRules,
-} from './bus-inventory.js';
+} from '../aws/bus-inventory.js';
+import { awsFailure, type OpsClients, OpsError, opsClients } from '../aws/clients.js';
+import { attribute, forEachMessage, queueDepth, queueName, queueUrl } from '../aws/queues.js';
 import {
   busOption,
   eventPrinter,
@@ -22,8 +20,10 @@ import {
   providerOption,
   regionOption,
   wholeOption,
-} from './options.js';
-import { attribute, forEachMessage, queueDepth, queueName, queueUrl } from './queues.js';
+} from '../kit/args.js';
+import type { CliIo } from '../kit/io.js';
+import { truncate } from '../kit/terminal.js';
+import { UsageError } from '../kit/usage-error.js';
 
 const COMMAND = 'redrive';
 

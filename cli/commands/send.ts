@@ -4,33 +4,19 @@
  */
 import { randomInt } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULT_PORT, DEFAULT_STATE_DIR, readLocalSecret, readStackState } from '../local-state.js';
-import { ProgressBar } from './progress-bar.js';
-import type { SendOptions } from './send-options.js';
+import { DEFAULT_PORT, DEFAULT_STATE_DIR, readLocalSecret, readStackState } from '../../local/state.js';
+import type { CliIo } from '../kit/io.js';
+import { ProgressBar } from '../kit/progress-bar.js';
+import { colorsWanted, formatDuration, type Paint, pad, paint, truncate } from '../kit/terminal.js';
+import { UsageError } from '../kit/usage-error.js';
+import type { SendOptions } from './send/options.js';
 import {
   type FreshEvent,
   listFixtures,
   loadFixture,
   retryDelaysMs,
   type SenderProvider,
-} from './sender-providers.js';
-import { colorsWanted, formatDuration, type Paint, pad, paint, truncate } from './terminal.js';
-import { UsageError } from './usage-error.js';
-
-/** The streams and environment a command runs with (the real process, or a test's). */
-export interface CliIo {
-  readonly stdout: OutputStream;
-  readonly stderr: OutputStream;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Aborted on Ctrl-C: stop sending, report what was sent. */
-  readonly interrupt?: AbortSignal;
-}
-
-export interface OutputStream {
-  write(text: string): boolean;
-  readonly isTTY?: boolean;
-  readonly columns?: number;
-}
+} from './send/providers.js';
 
 /** One request to make: a copy of an event, maybe tampered with. */
 interface Delivery {

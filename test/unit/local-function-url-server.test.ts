@@ -12,7 +12,7 @@ import {
   PortInUseError,
   startFunctionUrlServer,
   toFunctionUrlResponse,
-} from '../../dev/function-url-server.js';
+} from '../../local/function-url-server.js';
 
 let server: FunctionUrlServer | undefined;
 const events: LambdaFunctionURLEvent[] = [];

@@ -3,7 +3,7 @@
  * on a terminal) or as JSON lines (`--json`, for scripts and tests). It carries what the receiver
  * logs (never a secret, a signature or a payload) and what subscriber functions print.
  */
-import { formatDuration, type Paint, pad, truncate } from '../cli/terminal.js';
+import { formatDuration, type Paint, pad, truncate } from '../cli/kit/terminal.js';
 
 export interface RequestRecord {
   readonly kind: 'request';

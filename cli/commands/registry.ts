@@ -3,8 +3,9 @@
  * deployed stack. Each is loaded only when used, so the other commands start without the AWS
  * clients these need.
  */
-import type { CliIo } from '../dev/cli/send.js';
-import { OpsError } from './aws.js';
+
+import { OpsError } from '../aws/clients.js';
+import type { CliIo } from '../kit/io.js';
 
 export const OPS_COMMANDS = ['replay', 'redrive', 'quarantine'] as const;
 export type OpsCommand = (typeof OPS_COMMANDS)[number];

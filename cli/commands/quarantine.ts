@@ -1,11 +1,9 @@
 import { DeleteMessageCommand, type Message } from '@aws-sdk/client-sqs';
-import type { CliIo } from '../dev/cli/send.js';
-import { truncate } from '../dev/cli/terminal.js';
-import { UsageError } from '../dev/cli/usage-error.js';
-import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
-import { PROVIDERS } from '../functions/receiver/providers/registry.js';
-import { awsFailure, type OpsClients, OpsError, opsClients } from './aws.js';
-import { describeBus, listRules, quarantineRules } from './bus-inventory.js';
+import type { WebhookProvider } from '../../functions/receiver/providers/provider.js';
+import { PROVIDERS } from '../../functions/receiver/providers/registry.js';
+import { describeBus, listRules, quarantineRules } from '../aws/bus-inventory.js';
+import { awsFailure, type OpsClients, OpsError, opsClients } from '../aws/clients.js';
+import { forEachMessage, queueName, queueUrl } from '../aws/queues.js';
 import {
   busOption,
   eventPrinter,
@@ -13,8 +11,10 @@ import {
   providerOption,
   regionOption,
   wholeOption,
-} from './options.js';
-import { forEachMessage, queueName, queueUrl } from './queues.js';
+} from '../kit/args.js';
+import type { CliIo } from '../kit/io.js';
+import { truncate } from '../kit/terminal.js';
+import { UsageError } from '../kit/usage-error.js';
 
 const COMMAND = 'quarantine';
 

@@ -11,11 +11,7 @@ import {
   type EventBridgeClient,
   StartReplayCommand,
 } from '@aws-sdk/client-eventbridge';
-import type { CliIo } from '../dev/cli/send.js';
-import { colorsWanted, formatDuration, paint } from '../dev/cli/terminal.js';
-import { UsageError } from '../dev/cli/usage-error.js';
-import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
-import { awsFailure, isNotFound, type OpsClients, OpsError, opsClients } from './aws.js';
+import type { WebhookProvider } from '../../functions/receiver/providers/provider.js';
 import {
   type ArchiveInfo,
   type BusInfo,
@@ -28,7 +24,8 @@ import {
   type RuleInfo,
   ruleMatchesType,
   subscriptionRules,
-} from './bus-inventory.js';
+} from '../aws/bus-inventory.js';
+import { awsFailure, isNotFound, type OpsClients, OpsError, opsClients } from '../aws/clients.js';
 import {
   busOption,
   parseCommandArgs,
@@ -36,7 +33,10 @@ import {
   regionOption,
   timeOption,
   wholeOption,
-} from './options.js';
+} from '../kit/args.js';
+import type { CliIo } from '../kit/io.js';
+import { colorsWanted, formatDuration, paint } from '../kit/terminal.js';
+import { UsageError } from '../kit/usage-error.js';
 
 const COMMAND = 'replay';
 

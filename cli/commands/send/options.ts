@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { expandPatterns } from '../../infra/event-types.js';
-import { DEFAULT_PROVIDER, SENDER_PROVIDERS, type SenderProvider } from './sender-providers.js';
-import { closest, didYouMean, UsageError } from './usage-error.js';
+import { expandPatterns } from '../../../infra/event-types.js';
+import { closest, didYouMean, explainParseError, UsageError } from '../../kit/usage-error.js';
+import { DEFAULT_PROVIDER, SENDER_PROVIDERS, type SenderProvider } from './providers.js';
 
 /** What `send` was asked to do, validated. */
 export interface SendOptions {
@@ -132,34 +132,6 @@ function parseOrExplain(argv: readonly string[]): Parsed {
   } catch (error) {
     throw explainParseError(error, SEND_OPTION_NAMES, 'send');
   }
-}
-
-/** Turns a `parseArgs` error into a UsageError a person can act on. */
-export function explainParseError(
-  error: unknown,
-  optionNames: readonly string[],
-  command: string,
-): UsageError {
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    const option = /'([^']+)'/.exec(message)?.[1] ?? '';
-    const bare = option.replace(/=.*$/, '');
-    return new UsageError(`Unknown option ${bare}.${didYouMean(closest(bare, optionNames))}`, command, {
-      cause: error,
-    });
-  }
-  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-    const option = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1];
-    return new UsageError(
-      option === undefined
-        ? `${message}.`
-        : `${option} needs a value, e.g. ${option} <value> (or ${option}=<value>).`,
-      command,
-      { cause: error },
-    );
-  }
-  return new UsageError(message, command, { cause: error });
 }
 
 function selectFixtures(

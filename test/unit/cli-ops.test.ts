@@ -13,15 +13,15 @@ import {
 import type { Message } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../dev/cli/main.js';
-import type { CliIo } from '../../dev/cli/send.js';
-import { UsageError } from '../../dev/cli/usage-error.js';
+import { pickRule, type RuleInfo, summarizePattern } from '../../cli/aws/bus-inventory.js';
+import { parseQuarantineArgs, readQuarantined } from '../../cli/commands/quarantine.js';
+import { parseRedriveArgs, readDeadLetter } from '../../cli/commands/redrive.js';
+import { parseReplayArgs, replayProgress, runReplay } from '../../cli/commands/replay.js';
+import type { CliIo } from '../../cli/kit/io.js';
+import { UsageError } from '../../cli/kit/usage-error.js';
+import { runCli } from '../../cli/main.js';
 import { compliancely } from '../../functions/receiver/providers/compliancely.js';
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
-import { pickRule, type RuleInfo, summarizePattern } from '../../ops/bus-inventory.js';
-import { parseQuarantineArgs, readQuarantined } from '../../ops/quarantine.js';
-import { parseRedriveArgs, readDeadLetter } from '../../ops/redrive.js';
-import { parseReplayArgs, replayProgress, runReplay } from '../../ops/replay.js';
 
 const NOW = Date.UTC(2026, 2, 1, 12, 0, 0);
 
