@@ -9,7 +9,7 @@
  * moment and ends when the webhook is enabled again; the ledger keeps it from publishing a change
  * twice (docs/catch-up.md).
  */
-import type { Clock } from '../../receiver/secrets.js';
+import type { Clock } from '../../receiver/core/clock.js';
 import type {
   CatchUpStart,
   CatchUpStarter,
