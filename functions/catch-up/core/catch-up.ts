@@ -13,9 +13,10 @@
  * under a key made of resource, object id, `updatedAt` and type, so overlapping runs never
  * publish the same change twice. The cursor is saved after every page.
  */
+
+import type { Clock } from '../../receiver/core/clock.js';
 import type { Claim, Ledger } from '../../receiver/core/ports/ledger.js';
 import type { Publisher } from '../../receiver/core/ports/publisher.js';
-import type { Clock } from '../../receiver/core/clock.js';
 import {
   type CatchUpCounts,
   type CatchUpCursor,
