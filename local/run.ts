@@ -6,7 +6,6 @@
  */
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { DevOptions } from '../cli/commands/dev/options.js';
 import type { CliIo } from '../cli/kit/io.js';
 import { colorsWanted, formatDuration, paint } from '../cli/kit/terminal.js';
 import { type RunningEmulator, requireTools, startDynamoDbLocal, startMoto } from './emulators.js';
@@ -37,6 +36,20 @@ import {
 } from './state.js';
 import { synthesize } from './synth.js';
 import { type FunctionSpec, LOCAL_REGION, readStack, resolveValue } from './template.js';
+
+/** What the local stack was asked to do (`complycube-webhooks dev`'s options, validated). */
+export interface DevOptions {
+  /** The port asked for; `undefined` means the default, or the next free one if that is taken. */
+  readonly port: number | undefined;
+  /** Print JSON lines instead of the human log (for scripts and tests). */
+  readonly json: boolean;
+  /** Multiplies the retry delays of subscriber invocations (Lambda waits 1 min, then 2 min). */
+  readonly timeScale: number;
+  /** Where the secret, the synthesized app and `server.json` live. */
+  readonly stateDir: string;
+  /** `-c key=value` pairs passed to `cdk synth`. */
+  readonly context: readonly string[];
+}
 
 /** Verdicts after which the receiver has put something on the bus. */
 const PUBLISHED = new Set(['accepted', 'quarantined']);

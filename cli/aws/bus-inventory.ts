@@ -13,8 +13,9 @@ import {
   ListTargetsByRuleCommand,
 } from '@aws-sdk/client-eventbridge';
 import type { WebhookProvider } from '../../functions/receiver/providers/provider.js';
+import { OpsError } from '../kit/failure.js';
 import { didYouMean, UsageError } from '../kit/usage-error.js';
-import { awsFailure, isNotFound, OpsError } from './clients.js';
+import { awsFailure, isNotFound } from './clients.js';
 
 export interface BusInfo {
   readonly name: string;

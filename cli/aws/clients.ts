@@ -6,6 +6,7 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { OpsError } from '../kit/failure.js';
 
 export interface OpsClients {
   readonly eventBridge: EventBridgeClient;
@@ -26,11 +27,6 @@ export function opsClients(region: string | undefined): OpsClients {
     sqs: new SQSClient(config),
     lambda: new LambdaClient(config),
   };
-}
-
-/** A failure of an operation, with the next step in its message. The CLI prints it and exits 1. */
-export class OpsError extends Error {
-  override readonly name = 'OpsError';
 }
 
 /**

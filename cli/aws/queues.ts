@@ -11,7 +11,8 @@ import {
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { awsFailure, isNotFound, OpsError } from './clients.js';
+import { OpsError } from '../kit/failure.js';
+import { awsFailure, isNotFound } from './clients.js';
 
 const SQS_ARN = /^arn:aws[a-z-]*:sqs:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,80}(\.fifo)?)$/;
 

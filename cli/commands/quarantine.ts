@@ -2,19 +2,15 @@ import { DeleteMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import type { WebhookProvider } from '../../functions/receiver/providers/provider.js';
 import { PROVIDERS } from '../../functions/receiver/providers/registry.js';
 import { describeBus, listRules, quarantineRules } from '../aws/bus-inventory.js';
-import { awsFailure, type OpsClients, OpsError, opsClients } from '../aws/clients.js';
+import { awsFailure, type OpsClients, opsClients } from '../aws/clients.js';
 import { forEachMessage, queueName, queueUrl } from '../aws/queues.js';
-import {
-  busOption,
-  eventPrinter,
-  parseCommandArgs,
-  providerOption,
-  regionOption,
-  wholeOption,
-} from '../kit/args.js';
+import { busOption, parseCommandArgs, providerOption, regionOption, wholeOption } from '../kit/args.js';
+import { OpsError } from '../kit/failure.js';
 import type { CliIo } from '../kit/io.js';
+import { printer } from '../kit/printer.js';
 import { truncate } from '../kit/terminal.js';
 import { UsageError } from '../kit/usage-error.js';
+import type { CommandModule } from './registry.js';
 
 const COMMAND = 'quarantine';
 
@@ -48,6 +44,19 @@ Examples
   npx complycube-webhooks quarantine --bus ComplyCubeWebhooks-Bus --provider compliancely --show-body
   npx complycube-webhooks quarantine --bus ComplyCubeWebhooks-Bus --delete 3f1a9c0b2d4e
 `;
+
+/** The `quarantine` command, as the registry runs it. */
+export const quarantine: CommandModule = {
+  help: QUARANTINE_HELP,
+  async run(argv, io) {
+    const options = parseQuarantineArgs(argv);
+    if (options === 'help') {
+      io.stdout.write(QUARANTINE_HELP);
+      return 0;
+    }
+    return await runQuarantine(options, io);
+  },
+};
 
 export interface QuarantineOptions {
   readonly bus: string | undefined;
@@ -154,7 +163,7 @@ export async function runQuarantine(
     clients: deps.clients ?? opsClients(options.region),
     waitSeconds: deps.waitSeconds ?? 2,
   };
-  const { colour, print } = eventPrinter(io, options.json);
+  const { colour, print } = printer(io, options.json);
   const url = await queueUrl(full.clients.sqs, options.queue ?? (await quarantineQueueOf(options, full)));
   print('queue', { queue: url }, colour.bold(`Quarantine ${queueName(url)}`));
 

@@ -11,19 +11,15 @@ import {
   type RuleInfo,
   subscriptionRules,
 } from '../aws/bus-inventory.js';
-import { awsFailure, type OpsClients, OpsError, opsClients } from '../aws/clients.js';
+import { awsFailure, type OpsClients, opsClients } from '../aws/clients.js';
 import { attribute, forEachMessage, queueDepth, queueName, queueUrl } from '../aws/queues.js';
-import {
-  busOption,
-  eventPrinter,
-  parseCommandArgs,
-  providerOption,
-  regionOption,
-  wholeOption,
-} from '../kit/args.js';
+import { busOption, parseCommandArgs, providerOption, regionOption, wholeOption } from '../kit/args.js';
+import { OpsError } from '../kit/failure.js';
 import type { CliIo } from '../kit/io.js';
+import { printer } from '../kit/printer.js';
 import { truncate } from '../kit/terminal.js';
 import { UsageError } from '../kit/usage-error.js';
+import type { CommandModule } from './registry.js';
 
 const COMMAND = 'redrive';
 
@@ -65,6 +61,19 @@ Examples
   npx complycube-webhooks redrive --bus ComplyCubeWebhooks-Bus --rule OnCheckCompletedAll --dry-run
   npx complycube-webhooks redrive --bus ComplyCubeWebhooks-Bus --rule OnCheckCompletedAll
 `;
+
+/** The `redrive` command, as the registry runs it. */
+export const redrive: CommandModule = {
+  help: REDRIVE_HELP,
+  async run(argv, io) {
+    const options = parseRedriveArgs(argv);
+    if (options === 'help') {
+      io.stdout.write(REDRIVE_HELP);
+      return 0;
+    }
+    return await runRedrive(options, io);
+  },
+};
 
 export interface RedriveOptions {
   readonly bus: string | undefined;
@@ -154,7 +163,7 @@ export async function runRedrive(
     clients: deps.clients ?? opsClients(options.region),
     waitSeconds: deps.waitSeconds ?? 2,
   };
-  const { colour, print } = eventPrinter(io, options.json);
+  const { colour, print } = printer(io, options.json);
 
   let sources: Source[];
   if (options.queue !== undefined) {

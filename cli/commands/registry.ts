@@ -1,91 +1,85 @@
 /**
- * The operations commands of `complycube-webhooks`: `replay`, `redrive` and `quarantine`, for a
- * deployed stack. Each is loaded only when used, so the other commands start without the AWS
- * clients these need.
+ * Every command of `complycube-webhooks`. Adding one is two steps:
+ *
+ * 1. write `cli/commands/<name>.ts` exporting a `CommandModule` (its `--help` text and `run`);
+ * 2. add an entry below: its name, the section of the main help it belongs to, its summary there,
+ *    and how to load it.
+ *
+ * `cli/main.ts` then lists it in `--help`, suggests it for a typo, answers `help <name>` and runs
+ * it. A module is imported only when its command runs, so `send` starts without the CDK or the
+ * AWS clients the other commands need.
  */
-
-import { OpsError } from '../aws/clients.js';
 import type { CliIo } from '../kit/io.js';
+import { SENDER_PROVIDERS } from './send/providers.js';
 
-export const OPS_COMMANDS = ['replay', 'redrive', 'quarantine'] as const;
-export type OpsCommand = (typeof OPS_COMMANDS)[number];
-
-export function isOpsCommand(command: string | undefined): command is OpsCommand {
-  return OPS_COMMANDS.some((c) => c === command);
-}
-
-/** One line each, for the main help. */
-export const OPS_SUMMARY = `  replay      Replay archived events of a time window to chosen subscriptions, and follow it.
-  redrive     Deliver a subscription's dead letters again, to the target they failed at.
-  quarantine  Show (and delete, once handled) what is in a receiver's quarantine queue.`;
-
-/** The help text of an operations command. */
-export async function opsHelp(command: OpsCommand): Promise<string> {
-  switch (command) {
-    case 'replay':
-      return (await import('./replay.js')).REPLAY_HELP;
-    case 'redrive':
-      return (await import('./redrive.js')).REDRIVE_HELP;
-    case 'quarantine':
-      return (await import('./quarantine.js')).QUARANTINE_HELP;
-  }
+/** What `cli/commands/<name>.ts` exports. */
+export interface CommandModule {
+  /** The text `<name> --help` and `help <name>` print. */
+  readonly help: string;
+  /**
+   * Parses `argv` (the arguments after the command's name) and runs; resolves to the exit code
+   * (0 ok, 1 failed, 130 interrupted). Bad arguments throw a `UsageError` (exit 2, nothing done);
+   * a failed operation throws an `OpsError` whose message says what to do (exit 1).
+   */
+  run(argv: readonly string[], io: CliIo): Promise<number>;
 }
 
 /**
- * Parses and runs an operations command; resolves to the exit code. Bad arguments throw the
- * `UsageError` the caller prints (exit 2); a failed operation prints what went wrong and what to
- * do, with its causes, and resolves to 1.
- *
- * @example
- * await runOpsCommand('replay', ['--bus', 'b', '--from', '6h', '--all', '--dry-run'], io);
+ * Where the main help lists a command: `local` for working on this machine, `deployed` for
+ * operating a deployed stack.
  */
-export async function runOpsCommand(
-  command: OpsCommand,
-  argv: readonly string[],
-  io: CliIo,
-): Promise<number> {
-  try {
-    switch (command) {
-      case 'replay': {
-        const { parseReplayArgs, REPLAY_HELP, runReplay } = await import('./replay.js');
-        const options = parseReplayArgs(argv, Date.now());
-        if (options === 'help') return help(io, REPLAY_HELP);
-        return await runReplay(options, io);
-      }
-      case 'redrive': {
-        const { parseRedriveArgs, REDRIVE_HELP, runRedrive } = await import('./redrive.js');
-        const options = parseRedriveArgs(argv);
-        if (options === 'help') return help(io, REDRIVE_HELP);
-        return await runRedrive(options, io);
-      }
-      case 'quarantine': {
-        const { parseQuarantineArgs, QUARANTINE_HELP, runQuarantine } = await import('./quarantine.js');
-        const options = parseQuarantineArgs(argv);
-        if (options === 'help') return help(io, QUARANTINE_HELP);
-        return await runQuarantine(options, io);
-      }
-    }
-  } catch (error) {
-    if (!(error instanceof OpsError)) throw error;
-    io.stderr.write(`${describeFailure(error)}\n`);
-    return 1;
-  }
+export type CommandSection = 'local' | 'deployed';
+
+export interface CommandEntry {
+  readonly name: string;
+  readonly section: CommandSection;
+  /** The main help's description, one string per line (about 95 characters each). */
+  readonly summary: readonly string[];
+  load(): Promise<CommandModule>;
 }
 
-function help(io: CliIo, text: string): number {
-  io.stdout.write(text);
-  return 0;
-}
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'dev',
+    section: 'local',
+    summary: [
+      'Run the stack locally (what `npm run dev` runs): DynamoDB Local and moto on loopback, the',
+      'receiver behind a local function URL, your subscribers invoked as EventBridge would, and a',
+      'live log of every request.',
+    ],
+    load: async () => (await import('./dev.js')).dev,
+  },
+  {
+    name: 'send',
+    section: 'local',
+    summary: [
+      `Sign and send ${Object.values(SENDER_PROVIDERS)
+        .map((p) => p.displayName)
+        .join('- or ')}-shaped test events to the local receiver, or to a deployed one.`,
+    ],
+    load: async () => (await import('./send.js')).send,
+  },
+  {
+    name: 'replay',
+    section: 'deployed',
+    summary: ['Replay archived events of a time window to chosen subscriptions, and follow it.'],
+    load: async () => (await import('./replay.js')).replay,
+  },
+  {
+    name: 'redrive',
+    section: 'deployed',
+    summary: ["Deliver a subscription's dead letters again, to the target they failed at."],
+    load: async () => (await import('./redrive.js')).redrive,
+  },
+  {
+    name: 'quarantine',
+    section: 'deployed',
+    summary: ["Show (and delete, once handled) what is in a receiver's quarantine queue."],
+    load: async () => (await import('./quarantine.js')).quarantine,
+  },
+];
 
-/** `error: …` and a `caused by: …` line per cause. */
-export function describeFailure(error: Error): string {
-  const lines = [`error: ${error.message}`];
-  for (
-    let cause = error.cause, depth = 0;
-    cause instanceof Error && depth < 4;
-    cause = cause.cause, depth++
-  ) {
-    lines.push(`  caused by: ${cause.name === 'Error' ? '' : `${cause.name}: `}${cause.message}`);
-  }
-  return lines.join('\n');
+/** The command called `name`, if there is one. */
+export function findCommand(name: string | undefined): CommandEntry | undefined {
+  return COMMANDS.find((command) => command.name === name);
 }

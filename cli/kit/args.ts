@@ -6,8 +6,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { WebhookProvider } from '../../functions/receiver/providers/provider.js';
 import { PROVIDERS } from '../../functions/receiver/providers/registry.js';
-import type { CliIo } from './io.js';
-import { colorsWanted, type Paint, paint } from './terminal.js';
 import { closest, didYouMean, explainParseError, UsageError } from './usage-error.js';
 
 /** The provider named by `--provider`, ComplyCube by default. */
@@ -101,22 +99,6 @@ export function timeOption(raw: string, option: string, now: number, command: st
     );
   }
   return new Date(ms);
-}
-
-/**
- * How an operations command speaks: one JSON object per event with `--json`, else a line of text
- * for people (coloured on a terminal).
- */
-export function eventPrinter(
-  io: CliIo,
-  json: boolean,
-): { colour: Paint; print: (kind: string, data: Record<string, unknown>, text: string) => void } {
-  return {
-    colour: paint(colorsWanted(io.stdout, io.env) && !json),
-    print: (kind, data, text) => {
-      io.stdout.write(json ? `${JSON.stringify({ event: kind, ...data })}\n` : `${text}\n`);
-    },
-  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { stripVTControlCharacters } from 'node:util';
+import { stripVTControlCharacters, styleText } from 'node:util';
 
 /**
  * Colours for people, never for pipes: only when the stream is a TTY and `NO_COLOR` is not set
@@ -25,21 +25,25 @@ export function colorsWanted(
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
-/** ANSI colours when `enabled`, identity functions otherwise. */
+/**
+ * Colours when `enabled` (Node's `util.styleText`), identity functions otherwise. Whether to colour
+ * is decided here, from the command's own streams and environment, so styleText's check of the
+ * process's stdout is turned off.
+ */
 export function paint(enabled: boolean): Paint {
-  const wrap =
-    (open: number, close: number) =>
+  const style =
+    (format: Parameters<typeof styleText>[0]) =>
     (text: string): string =>
-      enabled ? `\u001b[${open}m${text}\u001b[${close}m` : text;
+      enabled ? styleText(format, text, { validateStream: false }) : text;
   return {
     enabled,
-    bold: wrap(1, 22),
-    dim: wrap(2, 22),
-    red: wrap(31, 39),
-    green: wrap(32, 39),
-    yellow: wrap(33, 39),
-    cyan: wrap(36, 39),
-    magenta: wrap(35, 39),
+    bold: style('bold'),
+    dim: style('dim'),
+    red: style('red'),
+    green: style('green'),
+    yellow: style('yellow'),
+    cyan: style('cyan'),
+    magenta: style('magenta'),
   };
 }
 

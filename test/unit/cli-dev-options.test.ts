@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DEV_TIME_SCALE, parseDevArgs } from '../../cli/commands/dev/options.js';
+import { DEFAULT_DEV_TIME_SCALE, parseDevArgs } from '../../cli/commands/dev.js';
 import { UsageError } from '../../cli/kit/usage-error.js';
 import { DEFAULT_STATE_DIR } from '../../local/state.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Answer, judgeAnswer } from '../../cli/commands/send.js';
+import { type Answer, judgeAnswer } from '../../cli/commands/send/judge.js';
 
 const answer = (status: number | undefined, verdict?: string): Answer => ({
   status,

@@ -1,21 +1,15 @@
+/**
+ * `complycube-webhooks dev` (`npm run dev`): its help, its arguments, and the start of the local
+ * stack (`local/run.ts`), loaded only when it runs.
+ */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_PORT, DEFAULT_STATE_DIR } from '../../../local/state.js';
-import { explainParseError, UsageError } from '../../kit/usage-error.js';
+import type { DevOptions } from '../../local/run.js';
+import { DEFAULT_PORT, DEFAULT_STATE_DIR } from '../../local/state.js';
+import { explainParseError, UsageError } from '../kit/usage-error.js';
+import type { CommandModule } from './registry.js';
 
-/** What `dev` (the local stack) was asked to do, validated. */
-export interface DevOptions {
-  /** The port asked for; `undefined` means the default, or the next free one if that is taken. */
-  readonly port: number | undefined;
-  /** Print JSON lines instead of the human log (for scripts and tests). */
-  readonly json: boolean;
-  /** Multiplies the retry delays of subscriber invocations (Lambda waits 1 min, then 2 min). */
-  readonly timeScale: number;
-  /** Where the secret, the synthesized app and `server.json` live. */
-  readonly stateDir: string;
-  /** `-c key=value` pairs passed to `cdk synth`. */
-  readonly context: readonly string[];
-}
+export type { DevOptions };
 
 /** Lambda's own back-off (1 min, 2 min) shrunk to 3 s and 6 s, so a failing subscriber's retries show up quickly. */
 export const DEFAULT_DEV_TIME_SCALE = 0.05;
@@ -94,3 +88,52 @@ function contextPair(raw: string): string {
   }
   return raw;
 }
+
+export const DEV_HELP = `Run the stack on your machine: the receiver and your subscribers against local AWS emulators.
+
+Usage
+  npm run dev [-- options]
+  npx complycube-webhooks dev [options]
+
+What it does
+  1. Synthesizes the CDK app (\`cdk synth\`, the same app you deploy) into .dev/cdk.out.
+  2. Starts DynamoDB Local and moto on loopback, and creates in them what the template declares:
+     the idempotency table (key schema, TTL), the event bus, the queues and every rule with its
+     event pattern.
+  3. Serves each receiver's function URL on http://127.0.0.1:${DEFAULT_PORT}/ (its bundled code, the
+     handler the template names), building the events a function URL builds.
+  4. Invokes your subscriber functions when their rules match, with the event EventBridge delivers,
+     and Lambda's retries for asynchronous invocations when they fail.
+  5. Prints a live log: each request and its verdict, the rules it matched, what each subscriber did.
+
+A local webhook secret is created on first run (.dev/webhook-secret; never printed) and stored in the
+local Secrets Manager. \`npx complycube-webhooks send …\` finds both the URL and the secret by itself.
+
+Options
+  -p, --port <port>      Port of the local function URL. Default ${DEFAULT_PORT}, or the next free one if it
+                         is taken; a port you name must be free. 0 takes any free port.
+      --time-scale <x>   Multiply Lambda's retry waits (1 min, then 2 min) for failing subscribers.
+                         Default ${DEFAULT_DEV_TIME_SCALE} (3 s, then 6 s); 1 waits as long as Lambda.
+  -c, --context <k=v>    Passed to \`cdk synth\` as -c k=v, e.g. --context compliancely=true (repeatable).
+      --json             JSON lines instead of the human log (for scripts and tests).
+      --state-dir <dir>  Where the secret, the synthesized app and server.json live. Default .dev/.
+  -h, --help             This help.
+
+Needs Java 17+ (DynamoDB Local) and Python 3 with moto[server] 5.2 (README, "Tests").
+Ctrl-C stops everything it started.
+`;
+
+/** The `dev` command, as the registry runs it. */
+export const dev: CommandModule = {
+  help: DEV_HELP,
+  async run(argv, io) {
+    const options = parseDevArgs(argv);
+    if (options === 'help') {
+      io.stdout.write(DEV_HELP);
+      return 0;
+    }
+    // Loaded only here: the CDK and the emulators are not needed to send.
+    const { runDev } = await import('../../local/run.js');
+    return await runDev(options, io);
+  },
+};
