@@ -6,9 +6,9 @@ import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import type { SignatureVerification } from '../functions/receiver/core/verifier.js';
+import type { SignatureVerification } from '../contract/env.js';
+import { Providers } from '../contract/providers.js';
 import { functionBundling } from './bundling.js';
-import { Providers } from './providers.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
 export interface ComplyCubeWebhooksStackProps extends StackProps {

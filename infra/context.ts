@@ -1,7 +1,4 @@
-import {
-  SIGNATURE_VERIFICATION_MODES,
-  type SignatureVerification,
-} from '../functions/receiver/core/verifier.js';
+import { SIGNATURE_VERIFICATION_MODES, type SignatureVerification } from '../contract/env.js';
 
 /** The app's settings, from CDK context (`cdk deploy -c key=value` or `cdk.json`). See README, "Configuration". */
 export interface AppContext {

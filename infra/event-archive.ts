@@ -1,12 +1,12 @@
 import { Annotations, Duration, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { Construct } from 'constructs';
-import type { ProviderSpec } from './providers.js';
+import type { ProviderDescriptor } from '../contract/providers.js';
 
 export interface ProviderArchiveOptions {
   /** The bus the receiver publishes on, its own or one it was given. */
   readonly eventBus: events.IEventBus;
-  readonly provider: ProviderSpec;
+  readonly provider: ProviderDescriptor;
   /** Whole days; 1 to 3650. */
   readonly retentionDays: number;
   /** `true` when the user asked for the archive explicitly, so a bus that cannot have one is an error. */
@@ -33,15 +33,15 @@ export function providerArchive(
   const { eventBus, provider } = options;
   const elsewhere = foreignEnvironment(scope, eventBus);
   if (elsewhere !== undefined) {
-    const message = `The event bus is in another ${elsewhere} than this stack, and an archive can only be created where the bus is, so ${provider.displayName} events on it cannot be replayed from here. Create the archive in the bus's own stack (source ${provider.definition.source}), or pass archive: false to silence this.`;
+    const message = `The event bus is in another ${elsewhere} than this stack, and an archive can only be created where the bus is, so ${provider.displayName} events on it cannot be replayed from here. Create the archive in the bus's own stack (source ${provider.source}), or pass archive: false to silence this.`;
     if (options.required) throw new Error(message);
     Annotations.of(scope).addWarningV2('webhook-receiver:no-archive-on-foreign-bus', message);
     return undefined;
   }
   return new events.Archive(scope, id, {
     sourceEventBus: eventBus,
-    description: `${provider.displayName} events (source ${provider.definition.source}) for replays: npx complycube-webhooks replay`,
-    eventPattern: { source: [provider.definition.source] },
+    description: `${provider.displayName} events (source ${provider.source}) for replays: npx complycube-webhooks replay`,
+    eventPattern: { source: [provider.source] },
     retention: Duration.days(options.retentionDays),
   });
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   Annotations,
@@ -12,10 +11,8 @@ import {
 } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -23,70 +20,47 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LEDGER_ATTRIBUTES } from '../functions/receiver/adapters/dynamodb-ledger.js';
-import { ENV, FUNCTION_URL_MAX_BYTES } from '../functions/receiver/config.js';
-import { DEFAULT_METRICS_NAMESPACE, namespaceProblem } from '../functions/receiver/core/metrics.js';
-import type { SignatureVerification } from '../functions/receiver/core/verifier.js';
+import {
+  ENV,
+  FUNCTION_URL_MAX_BYTES,
+  MAX_BUS_ENTRY_BYTES,
+  type SignatureVerification,
+} from '../contract/env.js';
+import { LEDGER_ATTRIBUTES } from '../contract/ledger.js';
+import { DEFAULT_METRICS_NAMESPACE } from '../contract/metrics.js';
+import { type ProviderDescriptor, Providers } from '../contract/providers.js';
 import { functionBundling } from './bundling.js';
 import { providerArchive } from './event-archive.js';
-import { expandPatterns, parsePatterns } from './event-types.js';
-import { type ProviderSpec, Providers } from './providers.js';
 import { type ReceiverAlarms, ReceiverMonitoring } from './receiver-monitoring.js';
+import {
+  archiveRetentionDays,
+  validateMemory,
+  validateNamespace,
+  validateRetention,
+  validateSignatureVerification,
+  validateWhole,
+} from './receiver-validation.js';
+import {
+  ReceiverSubscriptions,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionProps,
+  type SubscriptionTarget,
+} from './subscriptions.js';
 
-/** Options of one subscription. */
-export interface SubscribeOptions {
-  /**
-   * Construct id of the subscription's rule. Changing it replaces the rule.
-   * @default - derived from the event types, e.g. `check.completed*` gives `OnCheckCompletedAll`
-   */
-  readonly id?: string;
-  /**
-   * Where events go that the target could not take after every retry.
-   * @default - a new encrypted queue for this subscription, kept 14 days
-   */
-  readonly deadLetterQueue?: sqs.IQueue;
-  /**
-   * How many times EventBridge retries a failed delivery to the target.
-   * @default 185 (EventBridge's maximum, spread over `maxEventAge`)
-   */
-  readonly retryAttempts?: number;
-  /**
-   * How long EventBridge keeps retrying a delivery.
-   * @default Duration.hours(24)
-   */
-  readonly maxEventAge?: Duration;
-  /**
-   * The rule's description.
-   * @default - names the provider and the event types
-   */
-  readonly description?: string;
-}
-
-/** One subscription in the `subscriptions` prop. */
-export interface SubscriptionProps extends SubscribeOptions {
-  /** Exact types (`check.completed.clear`), families (`check.completed*`) or `*`. */
-  readonly eventTypes: readonly string[];
-  /** A Lambda function, an SQS queue, or any EventBridge rule target. */
-  readonly target: SubscriptionTarget;
-}
-
-/** What a subscription can deliver to. */
-export type SubscriptionTarget = events.IRuleTarget | lambda.IFunction | sqs.IQueue;
-
-/** What `subscribe` made. */
-export interface Subscription {
-  readonly rule: events.Rule;
-  /** The dead-letter queue of the target, unless the target brought its own. */
-  readonly deadLetterQueue: sqs.IQueue | undefined;
-  readonly eventTypes: readonly string[];
-}
+export type {
+  SubscribeOptions,
+  Subscription,
+  SubscriptionProps,
+  SubscriptionTarget,
+} from './subscriptions.js';
 
 export interface WebhookReceiverProps {
   /**
    * The provider whose webhooks this receiver takes.
    * @default Providers.COMPLYCUBE
    */
-  readonly provider?: ProviderSpec;
+  readonly provider?: ProviderDescriptor;
   /**
    * The bus events are published on. Bring your own to share one bus between receivers.
    * @default - a new event bus
@@ -200,7 +174,6 @@ const DEFAULT_RETENTION = Duration.days(30);
 const FUNCTION_TIMEOUT = Duration.seconds(10);
 /** Longer than the function timeout, so a live attempt's claim is never taken over. */
 const CLAIM_LEASE = Duration.seconds(30);
-const DLQ_RETENTION = Duration.days(14);
 
 /**
  * A webhook front door: a function URL that verifies each delivery's signature, records its id in
@@ -212,7 +185,7 @@ const DLQ_RETENTION = Duration.days(14);
  * new CfnOutput(this, 'Url', { value: receiver.functionUrl.url });
  */
 export class WebhookReceiver extends Construct {
-  readonly provider: ProviderSpec;
+  readonly provider: ProviderDescriptor;
   readonly eventBus: events.IEventBus;
   readonly table: dynamodb.Table;
   readonly webhookSecret: secretsmanager.ISecret;
@@ -234,7 +207,7 @@ export class WebhookReceiver extends Construct {
   /** The archive of the provider's events, unless switched off or impossible for the bus. */
   readonly archive: events.Archive | undefined;
   private readonly removalPolicy: RemovalPolicy;
-  private readonly patterns: string[] = [];
+  private readonly subscriptions: ReceiverSubscriptions;
 
   constructor(scope: Construct, id: string, props: WebhookReceiverProps = {}) {
     super(scope, id);
@@ -244,9 +217,18 @@ export class WebhookReceiver extends Construct {
     const memorySize = validateMemory(props.memorySize ?? 1024);
     const reservedConcurrency = validateWhole('reservedConcurrency', props.reservedConcurrency, 1, 10_000);
     const maxBodyBytes = validateWhole('maxBodyBytes', props.maxBodyBytes, 1_024, FUNCTION_URL_MAX_BYTES);
-    const maxBusEntryBytes = validateWhole('maxBusEntryBytes', props.maxBusEntryBytes, 1_024, 1_048_576);
-    const { definition, displayName } = this.provider;
-    const signatureVerification = this.validateSignatureVerification(props.signatureVerification);
+    const maxBusEntryBytes = validateWhole(
+      'maxBusEntryBytes',
+      props.maxBusEntryBytes,
+      1_024,
+      MAX_BUS_ENTRY_BYTES,
+    );
+    const { displayName } = this.provider;
+    const signatureVerification = validateSignatureVerification(
+      this,
+      this.provider,
+      props.signatureVerification,
+    );
     const metricsNamespace = validateNamespace(props.metricsNamespace ?? DEFAULT_METRICS_NAMESPACE);
     this.metricsNamespace = metricsNamespace;
 
@@ -295,7 +277,7 @@ export class WebhookReceiver extends Construct {
       logGroup,
       bundling: functionBundling('receiver'),
       environment: {
-        [ENV.provider]: definition.name,
+        [ENV.provider]: this.provider.name,
         // The ARN, so a bus shared from another account works as well as our own.
         [ENV.eventBusName]: this.eventBus.eventBusArn,
         [ENV.tableName]: this.table.tableName,
@@ -339,9 +321,18 @@ export class WebhookReceiver extends Construct {
     const quarantineRule = new events.Rule(this, 'QuarantineRule', {
       eventBus: this.eventBus,
       description: `Authentic ${displayName} bodies that are not events, kept for an operator`,
-      eventPattern: { source: [definition.quarantineSource] },
+      eventPattern: { source: [this.provider.quarantineSource] },
     });
-    const quarantineDelivery = this.withDeliveryPolicy(quarantineRule, this.quarantineQueue, {});
+    this.subscriptions = new ReceiverSubscriptions({
+      scope: this,
+      provider: this.provider,
+      eventBus: this.eventBus,
+      removalPolicy: this.removalPolicy,
+      grantReadLargePayloads: (grantee) => this.grantReadLargePayloads(grantee),
+      // Only subscriptions call it, and they are made after the monitoring.
+      watch: (delivery) => this.monitoring.watchDelivery(delivery),
+    });
+    const quarantineDelivery = this.subscriptions.deliver(quarantineRule, this.quarantineQueue, {});
     quarantineRule.addTarget(quarantineDelivery.target);
 
     // Findings of the AwsSolutions checks (cdk-nag) that are deliberate, each with its reason.
@@ -383,7 +374,7 @@ export class WebhookReceiver extends Construct {
         : providerArchive(this, 'Archive', {
             eventBus: this.eventBus,
             provider: this.provider,
-            retentionDays: this.archiveRetentionDays(props.archiveRetention, retentionDays),
+            retentionDays: archiveRetentionDays(this, props.archiveRetention, retentionDays),
             required: props.archive === true,
           });
 
@@ -395,6 +386,18 @@ export class WebhookReceiver extends Construct {
   /**
    * Delivers the provider's events of the given types to a target: one rule keyed on the
    * detail-type, with a retry policy and a dead-letter queue unless the target brings its own.
+   *
+   * **A Lambda target is changed**, not only invoked (an SQS queue or a ready-made rule target is
+   * left as it is):
+   * - its role is granted `s3:GetObject` on the provider's bodies too large for the bus
+   *   (`grantReadLargePayloads`), since its events may carry a pointer to one instead;
+   * - it gets an asynchronous invocation configuration: 2 retries, events kept at most 6 hours,
+   *   failures sent to this subscription's dead-letter queue. EventBridge invokes it
+   *   asynchronously, so without this an event whose invocations all throw would be dropped by
+   *   Lambda. A function has one such configuration: when it already has one (its own, made
+   *   with `configureAsyncInvoke` before this call, or one an earlier subscription set), that one
+   *   is kept, with a synth-time warning saying failed invocations go there instead. Configure
+   *   your own before subscribing; `configureAsyncInvoke` after this call throws.
    *
    * @param eventTypes exact types (`check.completed.clear`), families ending in `*`
    *   (`check.completed*` is every type starting with `check.completed`), or `*` for all
@@ -409,47 +412,12 @@ export class WebhookReceiver extends Construct {
     target: SubscriptionTarget,
     options: SubscribeOptions = {},
   ): Subscription {
-    const list = typeof eventTypes === 'string' ? [eventTypes] : [...eventTypes];
-    const parsed = parsePatterns(list);
-    const id = options.id ?? subscriptionId(list);
-    if (this.node.tryFindChild(id) !== undefined) {
-      throw new Error(
-        `A subscription with id '${id}' already exists on ${this.node.path}. Pass a distinct { id } to subscribe() for the second one.`,
-      );
-    }
-    const { definition, displayName, eventTypes: catalogue } = this.provider;
-    for (const pattern of list) {
-      if (expandPatterns([pattern], catalogue).length === 0) {
-        Annotations.of(this).addWarningV2(
-          `webhook-receiver:unknown-event-type:${pattern}`,
-          `'${pattern}' matches no ${displayName} event type documented today. It will still receive such events if the provider sends them; check the spelling (README, "Event catalogue").`,
-        );
-      }
-    }
-
-    const detailType: string[] = parsed.all
-      ? []
-      : [...parsed.exact, ...parsed.prefixes.flatMap((prefix) => events.Match.prefix(prefix))];
-    const rule = new events.Rule(this, id, {
-      eventBus: this.eventBus,
-      description: options.description ?? `${displayName} ${list.join(', ')}`.slice(0, 512),
-      eventPattern: {
-        source: [definition.source],
-        ...(detailType.length > 0 ? { detailType } : {}),
-      },
-    });
-    const delivery = this.withDeliveryPolicy(rule, target, options);
-    rule.addTarget(delivery.target);
-    this.patterns.push(...list);
-    // Read after addTarget: a ready-made target decides at bind time whether it needs our queue.
-    const deadLetterQueue = delivery.deadLetterQueue();
-    this.monitoring.watchDelivery({ name: id, rule, deadLetterQueue });
-    return { rule, deadLetterQueue, eventTypes: list };
+    return this.subscriptions.add(eventTypes, target, options);
   }
 
   /** Every pattern subscribed so far, as given. */
   get subscribedEventTypes(): readonly string[] {
-    return [...new Set(this.patterns)].sort();
+    return this.subscriptions.subscribedEventTypes;
   }
 
   /**
@@ -457,7 +425,7 @@ export class WebhookReceiver extends Construct {
    * Families are expanded against the catalogue.
    */
   get portalEventTypes(): readonly string[] {
-    return expandPatterns(this.patterns, this.provider.eventTypes);
+    return this.subscriptions.portalEventTypes;
   }
 
   /**
@@ -485,27 +453,6 @@ export class WebhookReceiver extends Construct {
     });
   }
 
-  private validateSignatureVerification(mode: SignatureVerification = 'required'): SignatureVerification {
-    const { definition, displayName } = this.provider;
-    if (mode !== 'required' && mode !== 'optional') {
-      throw new Error(
-        `signatureVerification must be 'required' or 'optional' (got ${JSON.stringify(mode)}).`,
-      );
-    }
-    if (mode === 'optional' && !definition.signingOptional) {
-      throw new Error(
-        `signatureVerification 'optional' is not possible for ${displayName}: it signs every webhook, so an unsigned request is never its own. Remove the prop.`,
-      );
-    }
-    if (mode === 'optional') {
-      Annotations.of(this).addWarningV2(
-        'webhook-receiver:unsigned-deliveries',
-        `${displayName} webhooks are taken in without a signature: anyone who learns the function URL can publish ${displayName} events and pre-empt real ones. Set a webhook secret in ${displayName} and remove signatureVerification (README, "Unsigned deliveries").`,
-      );
-    }
-    return mode;
-  }
-
   /**
    * Two receivers of one provider on one bus publish under the same source, so each one's
    * subscriptions and quarantine queue would also get the other's events.
@@ -517,32 +464,15 @@ export class WebhookReceiver extends Construct {
         (c): c is WebhookReceiver =>
           c instanceof WebhookReceiver &&
           c !== this &&
-          c.provider.definition.name === this.provider.definition.name &&
+          c.provider.name === this.provider.name &&
           c.eventBus.eventBusArn === this.eventBus.eventBusArn,
       );
     if (twin !== undefined) {
       Annotations.of(this).addWarningV2(
         'webhook-receiver:same-provider-same-bus',
-        `${twin.node.path} already receives ${this.provider.displayName} webhooks on this bus. Both publish under the source '${this.provider.definition.source}', so each receiver's subscriptions and quarantine queue also get the other's events. Give each its own bus.`,
+        `${twin.node.path} already receives ${this.provider.displayName} webhooks on this bus. Both publish under the source '${this.provider.source}', so each receiver's subscriptions and quarantine queue also get the other's events. Give each its own bus.`,
       );
     }
-  }
-
-  private archiveRetentionDays(retention: Duration | undefined, idempotencyDays: number): number {
-    if (retention === undefined) return idempotencyDays;
-    const days = retention.toDays({ integral: false });
-    if (!Number.isInteger(days) || days < 1 || days > 3650) {
-      throw new Error(
-        `archiveRetention must be a whole number of days from 1 to 3650 (got ${retention.toHumanString()}), e.g. Duration.days(30).`,
-      );
-    }
-    if (days > idempotencyDays) {
-      Annotations.of(this).addWarningV2(
-        'webhook-receiver:archive-outlives-large-payloads',
-        `Archived events are kept ${days} days but bodies too large for the bus only ${idempotencyDays} (idempotencyRetention): a replay of an older event that points at a stored body will find it gone.`,
-      );
-    }
-    return days;
   }
 
   /** Two receivers of one provider writing the same namespace would add up each other's metrics. */
@@ -554,7 +484,7 @@ export class WebhookReceiver extends Construct {
         (c): c is WebhookReceiver =>
           c instanceof WebhookReceiver &&
           c !== this &&
-          c.provider.definition.name === this.provider.definition.name &&
+          c.provider.name === this.provider.name &&
           c.metricsNamespace === namespace &&
           Token.compareStrings(Stack.of(c).account, stack.account) !== TokenComparison.DIFFERENT &&
           Token.compareStrings(Stack.of(c).region, stack.region) !== TokenComparison.DIFFERENT,
@@ -575,7 +505,7 @@ export class WebhookReceiver extends Construct {
    */
   grantReadLargePayloads(grantee: iam.IGrantable & Partial<Construct>): void {
     // The provider's events only: quarantined bodies are under quarantine/ and stay for operators.
-    const prefix = `${this.provider.definition.name}/*`;
+    const prefix = `${this.provider.name}/*`;
     grantee.grantPrincipal.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
@@ -614,172 +544,4 @@ export class WebhookReceiver extends Construct {
     });
     return secret;
   }
-
-  private withDeliveryPolicy(
-    rule: events.Rule,
-    target: SubscriptionTarget,
-    options: SubscribeOptions,
-  ): Delivery {
-    const retry = {
-      retryAttempts: options.retryAttempts ?? 185,
-      maxEventAge: options.maxEventAge ?? Duration.hours(24),
-    };
-    const dlq = (): sqs.IQueue => options.deadLetterQueue ?? this.createDeadLetterQueue(rule);
-    if (isRuleTarget(target)) {
-      return withDefaults(rule, target, retry, dlq);
-    }
-    const deadLetterQueue = dlq();
-    if (isQueue(target)) {
-      return {
-        target: new targets.SqsQueue(target, { deadLetterQueue, ...retry }),
-        deadLetterQueue: () => deadLetterQueue,
-      };
-    }
-    // A Lambda subscriber may get a pointer instead of the event; it can follow it.
-    this.grantReadLargePayloads(target);
-    this.sendFailedInvocationsTo(target, deadLetterQueue);
-    return {
-      target: new targets.LambdaFunction(target, { deadLetterQueue, ...retry }),
-      deadLetterQueue: () => deadLetterQueue,
-    };
-  }
-
-  /**
-   * EventBridge invokes a Lambda target asynchronously: once the function has the event, the rule's
-   * retry policy and dead-letter queue no longer apply, and an event whose invocations all throw
-   * is dropped by Lambda unless the function has an on-failure destination. So the subscription's
-   * dead-letter queue becomes that destination too (after Lambda's 2 retries), unless the function
-   * already has an asynchronous invocation configuration of its own.
-   */
-  private sendFailedInvocationsTo(fn: lambda.IFunction, deadLetterQueue: sqs.IQueue): void {
-    if (fn.node.tryFindChild('EventInvokeConfig') !== undefined) {
-      Annotations.of(this).addWarningV2(
-        `webhook-receiver:async-config:${fn.node.path}`,
-        `${fn.node.path} already has an asynchronous invocation configuration, so events its invocations fail on go where that says, not to this subscription's dead-letter queue.`,
-      );
-      return;
-    }
-    fn.configureAsyncInvoke({
-      onFailure: new destinations.SqsDestination(deadLetterQueue),
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(6),
-    });
-  }
-
-  private createDeadLetterQueue(rule: events.Rule): sqs.Queue {
-    const queue = new sqs.Queue(this, `${rule.node.id}DeadLetters`, {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: DLQ_RETENTION,
-      removalPolicy: this.removalPolicy,
-    });
-    Validations.of(queue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is a dead-letter queue, of an EventBridge rule target; the check only recognises SQS redrive.',
-    });
-    return queue;
-  }
-}
-
-interface Delivery {
-  readonly target: events.IRuleTarget;
-  /** The dead-letter queue in use once the target is bound; undefined if the target brought its own. */
-  readonly deadLetterQueue: () => sqs.IQueue | undefined;
-}
-
-function isRuleTarget(target: SubscriptionTarget): target is events.IRuleTarget {
-  return (
-    'bind' in target &&
-    typeof target.bind === 'function' &&
-    !('functionArn' in target) &&
-    !('queueArn' in target)
-  );
-}
-
-function isQueue(target: SubscriptionTarget): target is sqs.IQueue {
-  return 'queueArn' in target;
-}
-
-/**
- * Gives a ready-made rule target our retry policy and dead-letter queue when it has none of its own.
- * The queue policy lets only this rule send to the dead-letter queue.
- */
-function withDefaults(
-  rule: events.Rule,
-  inner: events.IRuleTarget,
-  retry: { retryAttempts: number; maxEventAge: Duration },
-  dlq: () => sqs.IQueue,
-): Delivery {
-  let deadLetterQueue: sqs.IQueue | undefined;
-  const target: events.IRuleTarget = {
-    bind(boundRule, id) {
-      const config = inner.bind(boundRule, id);
-      if (config.deadLetterConfig !== undefined) return config;
-      deadLetterQueue = dlq();
-      targets.addToDeadLetterQueueResourcePolicy(rule, deadLetterQueue);
-      return {
-        ...config,
-        deadLetterConfig: { arn: deadLetterQueue.queueArn },
-        retryPolicy: config.retryPolicy ?? {
-          maximumRetryAttempts: retry.retryAttempts,
-          maximumEventAgeInSeconds: retry.maxEventAge.toSeconds(),
-        },
-      };
-    },
-  };
-  return { target, deadLetterQueue: () => deadLetterQueue };
-}
-
-/** `check.completed*` → `OnCheckCompletedAll`; several patterns join with `And`. */
-export function subscriptionId(patterns: readonly string[]): string {
-  const words = (pattern: string): string =>
-    pattern === '*'
-      ? 'Everything'
-      : pattern
-          .replace(/\*$/, '.all')
-          .split(/[^A-Za-z0-9]+/)
-          .filter((w) => w.length > 0)
-          .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-          .join('');
-  const id = `On${patterns.map(words).join('And')}`;
-  if (id.length <= 80) return id;
-  return `${id.slice(0, 70)}${createHash('sha256').update(id).digest('hex').slice(0, 10)}`;
-}
-
-function validateRetention(retention: Duration): number {
-  const days = retention.toDays({ integral: false });
-  if (!Number.isInteger(days) || days < 1 || days > 3650) {
-    throw new Error(
-      `idempotencyRetention must be a whole number of days from 1 to 3650 (got ${retention.toHumanString()}); ComplyCube retries for hours, so keep it at least a few days.`,
-    );
-  }
-  return days;
-}
-
-function validateWhole(
-  name: string,
-  value: number | undefined,
-  min: number,
-  max: number,
-): number | undefined {
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new Error(`${name} must be a whole number from ${min} to ${max} (got ${value}).`);
-  }
-  return value;
-}
-
-function validateNamespace(namespace: string): string {
-  if (Token.isUnresolved(namespace)) return namespace;
-  const problem = namespaceProblem(namespace);
-  if (problem !== undefined) throw new Error(`metricsNamespace ${JSON.stringify(namespace)} ${problem}.`);
-  return namespace;
-}
-
-function validateMemory(memorySize: number): number {
-  if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10240) {
-    throw new Error(`memorySize must be a whole number of MB from 128 to 10240 (got ${memorySize}).`);
-  }
-  return memorySize;
 }

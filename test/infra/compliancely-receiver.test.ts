@@ -8,10 +8,10 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Providers } from '../../contract/providers.js';
 import { ENV } from '../../functions/receiver/config.js';
 import { ComplyCubeWebhooksStack } from '../../infra/complycube-webhooks-stack.js';
 import { readAppContext } from '../../infra/context.js';
-import { Providers } from '../../infra/providers.js';
 import { WebhookReceiver } from '../../infra/webhook-receiver.js';
 import { appWithoutBundling, CDK_JSON_CONTEXT, receiverStack } from './stacks.js';
 

@@ -15,6 +15,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { Providers } from '../../contract/providers.js';
 import { ENV } from '../../functions/receiver/config.js';
 import {
   DEFAULT_METRICS_NAMESPACE,
@@ -24,7 +25,6 @@ import {
   VERDICTS,
 } from '../../functions/receiver/core/metrics.js';
 import { ComplyCubeWebhooksStack } from '../../infra/complycube-webhooks-stack.js';
-import { Providers } from '../../infra/providers.js';
 import { WebhookReceiver, type WebhookReceiverProps } from '../../infra/webhook-receiver.js';
 import { appWithoutBundling, CDK_JSON_CONTEXT, receiverStack } from './stacks.js';
 

@@ -7,7 +7,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
 import { ENV } from '../../functions/receiver/config.js';
-import { subscriptionId, WebhookReceiver } from '../../infra/webhook-receiver.js';
+import { subscriptionId } from '../../infra/subscriptions.js';
+import { WebhookReceiver } from '../../infra/webhook-receiver.js';
 import { appWithoutBundling, receiverStack } from './stacks.js';
 
 function inlineFunction(stack: Stack, id: string): lambda.Function {
@@ -353,6 +354,41 @@ describe('subscribe', () => {
     Annotations.fromStack(stack).hasWarning(
       '*',
       Match.stringLikeRegexp('already has an asynchronous invocation configuration'),
+    );
+  });
+
+  it('names the earlier subscription when a function subscribed twice keeps its first async configuration', () => {
+    const { stack, receiver } = receiverStack();
+    const fn = inlineFunction(stack, 'A');
+    receiver.subscribe('check.pending', fn);
+    receiver.subscribe('check.failed', fn);
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      DestinationConfig: {
+        OnFailure: {
+          Destination: { 'Fn::GetAtt': [Match.stringLikeRegexp('OnCheckPendingDeadLetters'), 'Arn'] },
+        },
+      },
+    });
+    Annotations.fromStack(stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('set by the subscription OnCheckPending'),
+    );
+  });
+
+  it('keeps the async configuration a function was given before it was subscribed, and says so', () => {
+    const { stack, receiver } = receiverStack();
+    const fn = inlineFunction(stack, 'A');
+    fn.configureAsyncInvoke({ retryAttempts: 0 });
+    receiver.subscribe('check.pending', fn);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 0,
+      DestinationConfig: Match.absent(),
+    });
+    Annotations.fromStack(stack).hasWarning(
+      '*',
+      Match.stringLikeRegexp('already has an asynchronous invocation configuration \\(its own\\)'),
     );
   });
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parsePatterns } from '../../contract/event-types.js';
 import {
   COMPLIANCELY_EVENT_TYPES,
   COMPLIANCELY_SOURCE,
@@ -10,7 +11,6 @@ import {
   statusSlug,
 } from '../../functions/receiver/providers/compliancely.js';
 import { type ProviderEvent, parseTimestamp } from '../../functions/receiver/providers/provider.js';
-import { parsePatterns } from '../../infra/event-types.js';
 import {
   compliancelyDate,
   listCompliancelyFixtures,

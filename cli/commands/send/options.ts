@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { expandPatterns } from '../../../infra/event-types.js';
+import { expandPatterns } from '../../../contract/event-types.js';
 import { closest, didYouMean, explainParseError, UsageError } from '../../kit/usage-error.js';
 import { DEFAULT_PROVIDER, SENDER_PROVIDERS, type SenderProvider } from './providers.js';
 
