@@ -1,35 +1,24 @@
+import {
+  DEFAULT_LEASE_SECONDS,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_ENTRY_BYTES,
+  DEFAULT_RETENTION_DAYS,
+  ENV,
+  FUNCTION_URL_MAX_BYTES,
+  MAX_BUS_ENTRY_BYTES,
+  SIGNATURE_VERIFICATION_MODES,
+  type SignatureVerification,
+} from '../../contract/env.js';
+import { DEFAULT_METRICS_NAMESPACE, namespaceProblem } from '../../contract/metrics.js';
 import { ConfigError } from './core/errors.js';
-import { DEFAULT_METRICS_NAMESPACE, namespaceProblem } from './core/metrics.js';
-import { SIGNATURE_VERIFICATION_MODES, type SignatureVerification } from './core/verifier.js';
 import type { WebhookProvider } from './providers/provider.js';
 import { PROVIDERS } from './providers/registry.js';
 
-/**
- * The environment variables the construct sets on the function. Read once at start; a missing or
- * malformed value stops the start with a message naming the variable.
+/*
+ * The receiver's configuration, from the environment the construct sets (`contract/env.ts` names
+ * the variables). Read once at start; a missing or malformed value stops the start with a message
+ * naming the variable.
  */
-export const ENV = {
-  provider: 'WEBHOOK_PROVIDER',
-  eventBusName: 'EVENT_BUS_NAME',
-  tableName: 'IDEMPOTENCY_TABLE_NAME',
-  secretArn: 'WEBHOOK_SECRET_ARN',
-  retentionDays: 'IDEMPOTENCY_RETENTION_DAYS',
-  leaseSeconds: 'CLAIM_LEASE_SECONDS',
-  signatureVerification: 'SIGNATURE_VERIFICATION',
-  maxBodyBytes: 'MAX_BODY_BYTES',
-  maxEntryBytes: 'MAX_BUS_ENTRY_BYTES',
-  payloadBucket: 'LARGE_PAYLOAD_BUCKET',
-  metricsNamespace: 'METRICS_NAMESPACE',
-} as const;
-
-export const DEFAULT_RETENTION_DAYS = 30;
-export const DEFAULT_LEASE_SECONDS = 30;
-/** ComplyCube events are a few KB; 1 MiB leaves room for any real one and refuses the absurd. */
-export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
-/** A function URL takes at most 6 MB; a larger limit would mean nothing. */
-export const FUNCTION_URL_MAX_BYTES = 6_291_456;
-/** EventBridge's documented PutEvents entry limit; raise it where the bus takes 1 MiB entries. */
-export const DEFAULT_MAX_ENTRY_BYTES = 262_144;
 
 export interface ReceiverConfig {
   readonly provider: WebhookProvider;
@@ -126,7 +115,7 @@ export function readConfig(env: Env): ReceiverConfig {
     leaseSeconds: wholeNumber(env, ENV.leaseSeconds, DEFAULT_LEASE_SECONDS, 5, 900),
     signatureVerification: signatureVerification(env, provider),
     maxBodyBytes: wholeNumber(env, ENV.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1_024, FUNCTION_URL_MAX_BYTES),
-    maxEntryBytes: wholeNumber(env, ENV.maxEntryBytes, DEFAULT_MAX_ENTRY_BYTES, 1_024, 1_048_576),
+    maxEntryBytes: wholeNumber(env, ENV.maxEntryBytes, DEFAULT_MAX_ENTRY_BYTES, 1_024, MAX_BUS_ENTRY_BYTES),
     payloadBucket: optionalMatching(env, ENV.payloadBucket, BUCKET_NAME, 'an S3 bucket name'),
     metricsNamespace: metricsNamespace(env),
   };

@@ -2,6 +2,7 @@
  * Operating the receiver: the metrics namespace, the dashboard (every metric it draws exists),
  * the alarms and their thresholds, the alarm topic, and the archive on the bus.
  */
+
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,15 +16,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { ENV } from '../../contract/env.js';
+import { DEFAULT_METRICS_NAMESPACE, DIMENSION, METRIC, RECEIVER_METRICS } from '../../contract/metrics.js';
 import { Providers } from '../../contract/providers.js';
-import { ENV } from '../../functions/receiver/config.js';
-import {
-  DEFAULT_METRICS_NAMESPACE,
-  DIMENSION,
-  METRIC,
-  RECEIVER_METRICS,
-  VERDICTS,
-} from '../../functions/receiver/core/metrics.js';
+import { VERDICTS } from '../../contract/verdicts.js';
 import { ComplyCubeWebhooksStack } from '../../infra/complycube-webhooks-stack.js';
 import { WebhookReceiver, type WebhookReceiverProps } from '../../infra/webhook-receiver.js';
 import { appWithoutBundling, CDK_JSON_CONTEXT, receiverStack } from './stacks.js';

@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { describe, expect, it } from 'vitest';
-import { ENV } from '../../functions/receiver/config.js';
+import { ENV } from '../../contract/env.js';
 import { subscriptionId } from '../../infra/subscriptions.js';
 import { WebhookReceiver } from '../../infra/webhook-receiver.js';
 import { appWithoutBundling, receiverStack } from './stacks.js';

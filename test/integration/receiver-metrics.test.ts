@@ -3,11 +3,12 @@
  * both the request log and its CloudWatch metrics (embedded metric format), in the namespace the
  * construct sets, with bounded dimensions and nothing secret in it.
  */
+
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ENV } from '../../contract/env.js';
+import { DIMENSION, METRIC } from '../../contract/metrics.js';
 import { functionUrlEvent, loadFixture, sign, withFreshId } from '../../fixtures/complycube.js';
-import { ENV } from '../../functions/receiver/config.js';
-import { DIMENSION, METRIC } from '../../functions/receiver/core/metrics.js';
 import type { FunctionUrlResponse } from '../../functions/receiver/function-url.js';
 import { extractEmf, metricValue } from '../helpers/emf.js';
 import { createTestResources, useEmulatorEnv } from '../support/aws-env.js';

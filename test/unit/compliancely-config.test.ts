@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENV, readConfig } from '../../functions/receiver/config.js';
+import { ENV } from '../../contract/env.js';
+import { readConfig } from '../../functions/receiver/config.js';
 import { ConfigError } from '../../functions/receiver/core/errors.js';
 import { compliancely } from '../../functions/receiver/providers/compliancely.js';
 

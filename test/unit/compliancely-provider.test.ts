@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parsePatterns } from '../../contract/event-types.js';
+import { COMPLIANCELY_EVENT_TYPES, parsePatterns } from '../../contract/event-types.js';
+import { COMPLIANCELY_SOURCE } from '../../contract/providers.js';
 import {
-  COMPLIANCELY_EVENT_TYPES,
-  COMPLIANCELY_SOURCE,
   COMPLIANCELY_STATUSES,
   compliancely,
   compliancelyEventType,

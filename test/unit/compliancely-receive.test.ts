@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { SignatureVerification } from '../../contract/env.js';
 import {
   type ReceiveDependencies,
   type ReceiveResult,
@@ -7,7 +8,7 @@ import {
   type WebhookRequest,
 } from '../../functions/receiver/core/receive.js';
 import { WebhookSecrets } from '../../functions/receiver/core/secrets.js';
-import type { Headers, SignatureVerification } from '../../functions/receiver/core/verifier.js';
+import type { Headers } from '../../functions/receiver/core/verifier.js';
 import { compliancely } from '../../functions/receiver/providers/compliancely.js';
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
 import {

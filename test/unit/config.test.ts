@@ -4,8 +4,8 @@ import {
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_RETENTION_DAYS,
   ENV,
-  readConfig,
-} from '../../functions/receiver/config.js';
+} from '../../contract/env.js';
+import { readConfig } from '../../functions/receiver/config.js';
 import { ConfigError } from '../../functions/receiver/core/errors.js';
 import { complyCube } from '../../functions/receiver/providers/complycube.js';
 

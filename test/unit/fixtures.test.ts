@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { COMPLYCUBE_EVENT_TYPES } from '../../contract/event-types.js';
 import { listFixtureTypes, loadFixture, newEventId, withFreshId } from '../../fixtures/complycube.js';
-import { COMPLYCUBE_EVENT_TYPES } from '../../functions/receiver/providers/complycube.js';
 
 const OBJECT_ID = /^[0-9a-f]{24}$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { sign } from '../../fixtures/complycube.js';
-import { ENV, readConfig } from '../../functions/receiver/config.js';
-import { LedgerError, PublishError } from '../../functions/receiver/core/errors.js';
-import { jsonLogger } from '../../functions/receiver/core/logger.js';
+import { ENV } from '../../contract/env.js';
 import {
   DEFAULT_METRICS_NAMESPACE,
   DIMENSION,
-  emfMembers,
   METRIC,
   namespaceProblem,
   OTHER_EVENT_TYPE,
   RECEIVER_METRICS,
-  sampleOf,
-  VERDICTS,
-} from '../../functions/receiver/core/metrics.js';
+} from '../../contract/metrics.js';
+import { VERDICTS } from '../../contract/verdicts.js';
+import { sign } from '../../fixtures/complycube.js';
+import { readConfig } from '../../functions/receiver/config.js';
+import { LedgerError, PublishError } from '../../functions/receiver/core/errors.js';
+import { jsonLogger } from '../../functions/receiver/core/logger.js';
+import { emfMembers, sampleOf } from '../../functions/receiver/core/metrics.js';
 import {
   type ReceiveDependencies,
   type ReceiveResult,

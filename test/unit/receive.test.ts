@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { COMPLYCUBE_SOURCE } from '../../contract/providers.js';
 import { listFixtureTypes, loadFixture, loadFixtureText, sign } from '../../fixtures/complycube.js';
 import { LedgerError, PayloadStoreError, PublishError } from '../../functions/receiver/core/errors.js';
 import type { PayloadStore, StoredPayload } from '../../functions/receiver/core/ports/payload-store.js';
@@ -13,7 +14,7 @@ import {
 } from '../../functions/receiver/core/receive.js';
 import { WebhookSecrets } from '../../functions/receiver/core/secrets.js';
 import type { Headers } from '../../functions/receiver/core/verifier.js';
-import { COMPLYCUBE_SOURCE, complyCube } from '../../functions/receiver/providers/complycube.js';
+import { complyCube } from '../../functions/receiver/providers/complycube.js';
 import {
   CapturingLogger,
   FakeClock,

@@ -6,15 +6,10 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { LEDGER_ATTRIBUTES } from '../../../contract/ledger.js';
 import { type Clock, systemClock } from '../core/clock.js';
 import { LedgerError } from '../core/errors.js';
 import type { Claim, ClaimRequest, ClaimResult, CompleteResult, Ledger } from '../core/ports/ledger.js';
-
-/** Attribute names of the idempotency table. The construct creates the table with `pk` and `expiresAt` as TTL. */
-export const LEDGER_ATTRIBUTES = {
-  partitionKey: 'pk',
-  ttl: 'expiresAt',
-} as const;
 
 export interface DynamoDbLedgerOptions {
   readonly client: DynamoDBClient;
@@ -27,6 +22,8 @@ export interface DynamoDbLedgerOptions {
   readonly newToken?: () => string;
 }
 
+/** The key and TTL attributes, whose names the construct gives the table. */
+const { partitionKey: PK, ttl: TTL } = LEDGER_ATTRIBUTES;
 const IN_PROGRESS = 'IN_PROGRESS';
 const COMPLETED = 'COMPLETED';
 
@@ -63,18 +60,17 @@ export class DynamoDbLedger implements Ledger {
         new PutItemCommand({
           TableName: this.options.tableName,
           Item: {
-            pk: { S: request.key },
+            [PK]: { S: request.key },
             status: { S: IN_PROGRESS },
             claimToken: { S: token },
             leaseExpiresAt: { N: String(leaseExpiresAt) },
             // An abandoned claim is eventually cleaned up by TTL as well.
-            expiresAt: { N: String(nowSeconds + this.options.retentionSeconds) },
+            [TTL]: { N: String(nowSeconds + this.options.retentionSeconds) },
             eventType: { S: request.eventType },
             bodySha256: { S: request.bodySha256 },
             claimedAt: { N: String(now) },
           },
-          ConditionExpression:
-            'attribute_not_exists(pk) OR expiresAt < :nowSeconds OR (#status = :inProgress AND leaseExpiresAt < :nowMs)',
+          ConditionExpression: `attribute_not_exists(${PK}) OR ${TTL} < :nowSeconds OR (#status = :inProgress AND leaseExpiresAt < :nowMs)`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
             ':nowSeconds': { N: String(nowSeconds) },
@@ -113,9 +109,8 @@ export class DynamoDbLedger implements Ledger {
       await this.options.client.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
-          Key: { pk: { S: claim.key } },
-          UpdateExpression:
-            'SET #status = :completed, expiresAt = :expiresAt, completedAt = :now REMOVE leaseExpiresAt',
+          Key: { [PK]: { S: claim.key } },
+          UpdateExpression: `SET #status = :completed, ${TTL} = :expiresAt, completedAt = :now REMOVE leaseExpiresAt`,
           ConditionExpression: 'claimToken = :token',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
@@ -138,7 +133,7 @@ export class DynamoDbLedger implements Ledger {
       await this.options.client.send(
         new DeleteItemCommand({
           TableName: this.options.tableName,
-          Key: { pk: { S: claim.key } },
+          Key: { [PK]: { S: claim.key } },
           // Never delete a claim someone else holds.
           ConditionExpression: 'claimToken = :token',
           ExpressionAttributeValues: { ':token': { S: claim.token } },

@@ -5,16 +5,7 @@
  * (5xx), whose details stay in the log.
  */
 
-/** What happened to a request, in one word: the log's `verdict` and the answer's `status`. */
-export type Verdict =
-  | 'accepted'
-  | 'duplicate'
-  | 'quarantined'
-  | 'in_progress'
-  | 'forged'
-  | 'method_not_allowed'
-  | 'too_large'
-  | 'failed';
+import type { Verdict } from '../../../contract/verdicts.js';
 
 interface ErrorOptions {
   readonly cause?: unknown;

@@ -4,90 +4,25 @@
  * agent, no API call on the request path, no dependency (Powertools Metrics alone would add about
  * 15 KB to a bundle that has 10 KB of room; README, "Operating it").
  *
- * Everything a dashboard or an alarm may refer to is declared here (`RECEIVER_METRICS`); the
- * construct builds its widgets from these constants and a test checks it uses nothing else.
+ * Everything a dashboard or an alarm may refer to is declared in `contract/metrics.ts`
+ * (`RECEIVER_METRICS`), which the construct builds its widgets from, and this module emits from.
  * Dimensions stay bounded: the provider, the verdict (a closed set), and the event type only for
  * types in the provider's catalogue, every other type counting as `other`. An unbounded dimension
  * would make every new value a new billed metric, and anyone who can reach the URL with a valid
  * signature could mint them.
  */
-import type { Verdict } from './errors.js';
+import {
+  DIMENSION,
+  type DimensionName,
+  METRIC,
+  type MetricDefinition,
+  type MetricName,
+  type MetricUnit,
+  OTHER_EVENT_TYPE,
+  RECEIVER_METRICS,
+} from '../../../contract/metrics.js';
+import type { Verdict } from '../../../contract/verdicts.js';
 import type { LogFields } from './logger.js';
-
-/** The namespace when the construct sets none (`METRICS_NAMESPACE`). */
-export const DEFAULT_METRICS_NAMESPACE = 'ComplyCubeWebhooks';
-
-/** Metric names, as they appear in CloudWatch. */
-export const METRIC = {
-  /** One per request, under its verdict. */
-  requests: 'Requests',
-  /** One per new event put on the bus, under its event type. */
-  publishedEvents: 'PublishedEvents',
-  /** 1 when PutEvents failed (the request was answered 503), else 0. */
-  publishFailures: 'PublishFailures',
-  /** Milliseconds from the handler's start to its answer. */
-  handlerLatency: 'HandlerLatency',
-  /** Milliseconds spent checking the signature, a secret refresh included. */
-  verificationLatency: 'VerificationLatency',
-} as const;
-
-/** Dimension names, as they appear in CloudWatch. */
-export const DIMENSION = {
-  provider: 'Provider',
-  verdict: 'Verdict',
-  eventType: 'EventType',
-} as const;
-
-/** The `EventType` dimension value of every type outside the provider's catalogue. */
-export const OTHER_EVENT_TYPE = 'other';
-
-export type MetricName = (typeof METRIC)[keyof typeof METRIC];
-export type DimensionName = (typeof DIMENSION)[keyof typeof DIMENSION];
-export type MetricUnit = 'Count' | 'Milliseconds';
-
-/** One metric the receiver emits. */
-export interface MetricDefinition {
-  readonly name: MetricName;
-  readonly unit: MetricUnit;
-  /** Each set of dimensions the metric is emitted under; one CloudWatch metric per set and values. */
-  readonly dimensionSets: readonly (readonly DimensionName[])[];
-}
-
-/**
- * Every metric the receiver emits and the dimensions of each. Requests are emitted twice, per
- * provider and per provider and verdict, so a total needs no metric math; latency per provider
- * only, as a verdict dimension would double its cost for little insight.
- */
-export const RECEIVER_METRICS: readonly MetricDefinition[] = [
-  {
-    name: METRIC.requests,
-    unit: 'Count',
-    dimensionSets: [[DIMENSION.provider], [DIMENSION.provider, DIMENSION.verdict]],
-  },
-  { name: METRIC.publishedEvents, unit: 'Count', dimensionSets: [[DIMENSION.provider, DIMENSION.eventType]] },
-  { name: METRIC.publishFailures, unit: 'Count', dimensionSets: [[DIMENSION.provider]] },
-  { name: METRIC.handlerLatency, unit: 'Milliseconds', dimensionSets: [[DIMENSION.provider]] },
-  { name: METRIC.verificationLatency, unit: 'Milliseconds', dimensionSets: [[DIMENSION.provider]] },
-];
-
-/** Every verdict, in the order a dashboard stacks them. A `Record` so a new verdict fails to compile here. */
-const VERDICT_ORDER: Readonly<Record<Verdict, number>> = {
-  accepted: 0,
-  duplicate: 1,
-  in_progress: 2,
-  quarantined: 3,
-  forged: 4,
-  too_large: 5,
-  method_not_allowed: 6,
-  failed: 7,
-};
-
-/** Every value of the `Verdict` dimension. Pure, so the receiver's bundle, which never reads it, leaves it out. */
-export const VERDICTS: readonly Verdict[] = /* @__PURE__ */ verdictsInOrder();
-
-function verdictsInOrder(): Verdict[] {
-  return (Object.keys(VERDICT_ORDER) as Verdict[]).sort((a, b) => VERDICT_ORDER[a] - VERDICT_ORDER[b]);
-}
 
 /** The error name (`errorName` in the log) of a failed PutEvents. */
 const PUBLISH_ERROR_NAME = 'PublishError';
@@ -201,19 +136,4 @@ export function emfMembers(
 /** The `EventType` dimension value: the type itself when the provider documents it, else `other`. */
 export function eventTypeDimension(eventType: string, catalogue: ReadonlySet<string>): string {
   return catalogue.has(eventType) ? eventType : OTHER_EVENT_TYPE;
-}
-
-const NAMESPACE = /^[A-Za-z0-9 ._\-/#:]{1,255}$/;
-
-/**
- * Why a CloudWatch namespace would be refused, or `undefined` when it is fine: 1–255 of letters,
- * digits, space and `. _ - / # :`, and not under `AWS/`, which CloudWatch reserves.
- */
-export function namespaceProblem(namespace: string): string | undefined {
-  if (!NAMESPACE.test(namespace)) {
-    return 'must be 1 to 255 letters, digits, spaces or . _ - / # : (e.g. ComplyCubeWebhooks/staging)';
-  }
-  if (/^aws\//i.test(namespace))
-    return 'must not start with AWS/, which CloudWatch reserves for AWS services';
-  return undefined;
 }

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { SignatureVerification } from '../../../contract/env.js';
+import type { Verdict } from '../../../contract/verdicts.js';
 import type { ProviderEvent, WebhookProvider } from '../providers/provider.js';
 import type { Clock } from './clock.js';
 import {
@@ -8,21 +10,13 @@ import {
   PayloadTooLargeError,
   PublishError,
   ReceiverError,
-  type Verdict,
 } from './errors.js';
 import { describeError, type LogFields, type Logger } from './logger.js';
 import type { Ledger } from './ports/ledger.js';
 import type { PayloadStore, StoredPayload } from './ports/payload-store.js';
 import type { BusEntry, Publisher } from './ports/publisher.js';
 import type { WebhookSecrets } from './secrets.js';
-import {
-  carriesSignature,
-  type Headers,
-  matchSecret,
-  mismatch,
-  readSignature,
-  type SignatureVerification,
-} from './verifier.js';
+import { carriesSignature, type Headers, matchSecret, mismatch, readSignature } from './verifier.js';
 
 /** A webhook request, independent of how it arrived (function URL, local server, test). */
 export interface WebhookRequest {

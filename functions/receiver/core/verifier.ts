@@ -4,14 +4,6 @@ import { SignatureError } from './errors.js';
 
 export type Headers = Readonly<Record<string, string | undefined>>;
 
-/**
- * Whether a request must carry a signature. `optional` is for a provider set up without signing
- * (only one whose definition has `signingOptional`): a request without the header is taken in
- * unsigned, one with the header is still verified and refused if it does not match.
- */
-export const SIGNATURE_VERIFICATION_MODES = ['required', 'optional'] as const;
-export type SignatureVerification = (typeof SIGNATURE_VERIFICATION_MODES)[number];
-
 export interface VerifyOptions {
   readonly provider: WebhookProvider;
   readonly headers: Headers;

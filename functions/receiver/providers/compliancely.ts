@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { COMPLIANCELY_TYPE_PREFIX } from '../../../contract/event-types.js';
+import { Providers } from '../../../contract/providers.js';
 import {
   decodeStrictHex,
   isRecord,
@@ -20,22 +22,6 @@ import {
 
 /** The statuses Compliancely documents. Others flow through under their own slug. */
 export const COMPLIANCELY_STATUSES = ['Pending', 'TIN Matched', 'Did Not Match', 'In Review'] as const;
-
-/** The event types of the documented statuses, in the same order as `COMPLIANCELY_STATUSES`. */
-export const COMPLIANCELY_EVENT_TYPES = [
-  'tin_check.pending',
-  'tin_check.tin_matched',
-  'tin_check.did_not_match',
-  'tin_check.in_review',
-] as const;
-
-export type CompliancelyEventType = (typeof COMPLIANCELY_EVENT_TYPES)[number];
-
-/** Every derived event type starts with this; subscribe to `tin_check.*`-style families with it. */
-export const COMPLIANCELY_TYPE_PREFIX = 'tin_check.';
-
-/** The EventBridge `Source` of every Compliancely event this receiver publishes. */
-export const COMPLIANCELY_SOURCE = 'com.compliancely';
 
 /** Longest status slug; keeps the type far inside EventBridge's 128 characters and the key inside 256. */
 export const MAX_STATUS_SLUG_LENGTH = 64;
@@ -129,15 +115,9 @@ export function decodeCompliancelySignature(value: string): Buffer | undefined {
 }
 
 export const compliancely: WebhookProvider = {
-  name: 'compliancely',
-  source: COMPLIANCELY_SOURCE,
-  quarantineSource: `${COMPLIANCELY_SOURCE}.quarantine`,
-  eventTypes: COMPLIANCELY_EVENT_TYPES,
-  signatureHeader: 'compliancely-signature',
+  ...Providers.COMPLIANCELY,
   decodeSignature: decodeCompliancelySignature,
   signatureEncoding: '64 hex characters or 44 characters of standard base64',
-  // Signing is a setting in the Compliancely app; an account may have it off.
-  signingOptional: true,
   readEvent(json: unknown, text: string): ReadEventResult {
     if (!isRecord(json)) return { ok: false, reason: 'not_an_object' };
     const { id: rawId, status, updated_date: updatedDate } = json;

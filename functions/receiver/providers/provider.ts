@@ -1,22 +1,13 @@
+import type { ProviderDescriptor } from '../../../contract/providers.js';
+
 /**
  * What differs between webhook providers, and nothing else. The receive path (verify, claim,
  * publish) is shared; a provider is a value of this shape. Adding one is a new definition, not a
- * fork of the core.
+ * fork of the core. The static facts (name, sources, signature header, event types, whether
+ * signing is optional) are the provider's descriptor in `contract/providers.ts`, which the
+ * construct reads too; this adds the code.
  */
-export interface WebhookProvider {
-  /** Stable short name. Prefixes every idempotency key and names the provider in logs. Never change it. */
-  readonly name: string;
-  /** EventBridge `Source` of the provider's events. */
-  readonly source: string;
-  /** EventBridge `Source` of bodies that were authentic but not events (see quarantine in README). */
-  readonly quarantineSource: string;
-  /**
-   * Every event type the provider documents. Others still flow through; metrics count them as
-   * `other`, so a sender cannot mint new metric dimensions.
-   */
-  readonly eventTypes: readonly string[];
-  /** Name of the header that carries the signature, lowercase (function URLs lowercase headers). */
-  readonly signatureHeader: string;
+export interface WebhookProvider extends ProviderDescriptor {
   /**
    * Turns the header value into the 32-byte HMAC-SHA256 digest it claims, or `undefined` when the
    * value is not in an encoding this provider uses. Must be strict: no prefixes, no trailing junk.
@@ -24,12 +15,6 @@ export interface WebhookProvider {
   decodeSignature(value: string): Buffer | undefined;
   /** The encodings `decodeSignature` accepts, for people: completes "expected the HMAC-SHA256 of the body as …". */
   readonly signatureEncoding: string;
-  /**
-   * Whether the provider can be set up to send unsigned deliveries. Only then may a receiver be
-   * told to accept requests without a signature (`SIGNATURE_VERIFICATION=optional`); a provider
-   * that always signs keeps refusing them whatever the configuration says.
-   */
-  readonly signingOptional: boolean;
   /**
    * Reads the event out of a body that is authentic and valid JSON. Returns the reason when the
    * body is not an event this receiver can route, so the core can keep it in quarantine.
