@@ -3,7 +3,7 @@
  * from moto when it cannot; the tests and CI always use DynamoDB Local.
  */
 import { execFile } from 'node:child_process';
-import { javaMajorVersion } from '../dev/emulators.js';
+import { javaMajorVersion } from './emulators.js';
 
 export type JavaStatus =
   | { readonly usable: true; readonly version: number }

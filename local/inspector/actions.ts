@@ -4,7 +4,7 @@
  * URL over HTTP, exactly as `npx complycube-webhooks send` does, so the page shows what a provider
  * would cause.
  */
-import { listFixtures, loadFixture, SENDER_PROVIDERS } from '../../dev/cli/sender-providers.js';
+import { listFixtures, loadFixture, SENDER_PROVIDERS } from '../../cli/commands/send/providers.js';
 import type { DeliveryStore } from './delivery-store.js';
 
 export const SEND_MODES = ['once', 'tampered', 'twice'] as const;
@@ -68,7 +68,7 @@ export class InspectorActions {
     if (sender === undefined) throw new ActionError(`There is no sender for provider '${provider}'.`, 400);
     if (!listFixtures(sender).includes(fixture)) {
       throw new ActionError(
-        `'${fixture}' is not a ${sender.displayName} fixture; pick one from the list (test/fixtures/${provider}/).`,
+        `'${fixture}' is not a ${sender.displayName} fixture; pick one from the list (fixtures/${provider}/).`,
         400,
       );
     }

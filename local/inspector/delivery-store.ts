@@ -6,9 +6,9 @@
  * written to disk, and the signature header is kept only to resend the exact request: it never
  * leaves this module unmasked.
  */
-import type { BusEvent } from '../../dev/local/event-router.js';
-import { eventKeys } from '../../dev/local/event-router.js';
-import type { DeliveryRecord } from '../../dev/local/live-log.js';
+import type { BusEvent } from '../event-router.js';
+import { eventKeys } from '../event-router.js';
+import type { DeliveryRecord } from '../live-log.js';
 
 /** The most entries kept; the oldest go first. */
 export const STORE_CAPACITY = 500;

@@ -6,12 +6,12 @@
 import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type FunctionUrlServer, startFunctionUrlServer } from '../../dev/function-url-server.js';
-import { type BusEvent, requestKeys } from '../../dev/local/event-router.js';
-import type { DeliveryRecord } from '../../dev/local/live-log.js';
+import { type BusEvent, requestKeys } from '../../local/event-router.js';
+import { type FunctionUrlServer, startFunctionUrlServer } from '../../local/function-url-server.js';
 import { InspectorActions } from '../../local/inspector/actions.js';
 import { type CapturedRequest, DeliveryStore, showBody } from '../../local/inspector/delivery-store.js';
 import { type RunningInspector, refusal, startInspector } from '../../local/inspector/server.js';
+import type { DeliveryRecord } from '../../local/live-log.js';
 
 const SECRET = 'whsec_local_unit';
 const BODY = Buffer.from('{"id":"evt_1","type":"check.completed.clear","payload":{"id":"chk_1"}}');
@@ -334,7 +334,7 @@ describe('the inspector over HTTP', () => {
       mode: 'once',
     });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: string }).error).toContain('test/fixtures/complycube/');
+    expect(((await response.json()) as { error: string }).error).toContain('fixtures/complycube/');
   });
 
   it('refuses an action without the token, and does nothing', async () => {
