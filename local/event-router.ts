@@ -14,7 +14,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { LocalFunction } from './lambda-host.js';
-import type { Reporter } from './live-log.js';
+import type { DeliveryRecord, Reporter } from './live-log.js';
 import type { EmulatorClients, LocalRule, ProvisionedStack } from './provision.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, referencedId, resolveValue } from './template.js';
 
@@ -106,6 +106,21 @@ export function toBusEvent(body: string): BusEvent {
   };
 }
 
+/** What a rule does with an event, for observers: its targets by kind and name. */
+export interface RoutedTo {
+  readonly rule: string;
+  readonly bus: string;
+  readonly targets: readonly { readonly kind: 'function' | 'queue' | 'other'; readonly name: string }[];
+}
+
+/** Told what the router does, with the bus event itself (the log records carry only its id and type). */
+export interface RouterObserver {
+  /** A rule matched `event` and it is being handed to the rule's targets. */
+  routed?(event: BusEvent, to: RoutedTo): void;
+  /** One attempt of a subscriber function at `event`: the record the live log got. */
+  delivered?(event: BusEvent, record: DeliveryRecord): void;
+}
+
 export interface RouterOptions {
   readonly stacks: readonly ProvisionedStack[];
   readonly clients: EmulatorClients;
@@ -114,6 +129,8 @@ export interface RouterOptions {
   readonly report: Reporter;
   /** Multiplies Lambda's retry waits. */
   readonly timeScale: number;
+  /** @default none */
+  readonly observer?: RouterObserver;
 }
 
 /**
@@ -255,6 +272,17 @@ export class EventRouter {
 
   private route(match: Match): void {
     const id = eventId(match.event);
+    this.options.observer?.routed?.(match.event, {
+      rule: match.rule.spec.displayName,
+      bus: match.rule.busName,
+      targets: match.rule.targets.map((t) =>
+        t.kind === 'function'
+          ? { kind: 'function', name: t.fn.displayName }
+          : t.kind === 'queue'
+            ? { kind: 'queue', name: t.queueName }
+            : { kind: 'other', name: t.description },
+      ),
+    });
     for (const target of match.rule.targets) {
       if (target.kind === 'queue') {
         this.options.report({
@@ -303,7 +331,7 @@ export class EventRouter {
         !result.ok && last
           ? await this.afterLastFailure(stack, functionId, payload, requestId, attempt, result.error)
           : undefined;
-      this.options.report({
+      const record: DeliveryRecord = {
         kind: 'delivery',
         rule: rule.spec.displayName,
         function: spec.displayName,
@@ -321,7 +349,9 @@ export class EventRouter {
         output: result.output,
         ...(!result.ok && !last ? { retryInMs: wait, awsRetryInMs: awsWait } : {}),
         ...(finalOutcome === undefined ? {} : { finalOutcome }),
-      });
+      };
+      this.options.report(record);
+      this.options.observer?.delivered?.(event, record);
       if (result.ok || last) return;
       const waited = await delay(wait, true, { signal: this.stopping.signal }).catch(() => false);
       if (!waited) return;

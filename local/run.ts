@@ -17,6 +17,9 @@ import {
   startFunctionUrlServer,
   toFunctionUrlResponse,
 } from './function-url-server.js';
+import { InspectorActions } from './inspector/actions.js';
+import { DeliveryStore } from './inspector/delivery-store.js';
+import { type RunningInspector, startInspector } from './inspector/server.js';
 import { type Invocation, LocalFunction, writeInlineCode } from './lambda-host.js';
 import { jsonReporter, type LiveRecord, prettyReporter, type Reporter } from './live-log.js';
 import {
@@ -28,6 +31,7 @@ import {
 } from './provision.js';
 import {
   clearStackState,
+  DEFAULT_INSPECTOR_PORT,
   DEFAULT_PORT,
   DEFAULT_STATE_DIR,
   localSecret,
@@ -49,6 +53,11 @@ export interface DevOptions {
   readonly stateDir: string;
   /** `-c key=value` pairs passed to `cdk synth`. */
   readonly context: readonly string[];
+  /**
+   * The inspector page's port; `undefined` means `DEFAULT_INSPECTOR_PORT` or the next free one (any
+   * free one when `port` is 0).
+   */
+  readonly inspectorPort: number | undefined;
 }
 
 /** Verdicts after which the receiver has put something on the bus. */
@@ -190,7 +199,19 @@ export async function runDev(options: DevOptions, io: CliIo): Promise<number> {
       });
     }
 
-    const router = new EventRouter({ stacks, clients, functions, report, timeScale: options.timeScale });
+    // What the inspector page shows; the terminal log is fed as before.
+    const store = new DeliveryStore();
+    const router = new EventRouter({
+      stacks,
+      clients,
+      functions,
+      report,
+      timeScale: options.timeScale,
+      observer: {
+        routed: (event, to) => store.routed(event, to),
+        delivered: (event, record) => store.delivered(event, record),
+      },
+    });
     router.start();
     cleanup.add('the event router', () => router.stop());
 
@@ -203,6 +224,7 @@ export async function runDev(options: DevOptions, io: CliIo): Promise<number> {
         receiver,
         fn,
         router,
+        store,
         report,
         nextPort,
         options.port !== undefined && servers.length === 0,
@@ -225,7 +247,31 @@ export async function runDev(options: DevOptions, io: CliIo): Promise<number> {
     });
     cleanup.add('server.json', async () => clearStackState(options.stateDir, process.pid));
 
-    report(readyRecord(stacks, servers, emulators, endpoints, options, performance.now() - started, colour));
+    const inspector = await startInspector({
+      store,
+      actions: new InspectorActions({
+        receivers: servers.map(({ receiver, server }) => ({ provider: receiver.provider, url: server.url })),
+        secret: secret.value,
+        store,
+      }),
+      receivers: servers.map(({ receiver, server }) => ({ provider: receiver.provider, url: server.url })),
+      port: options.inspectorPort ?? (options.port === 0 ? 0 : DEFAULT_INSPECTOR_PORT),
+      exactPort: options.inspectorPort !== undefined,
+    });
+    cleanup.add('the inspector', () => inspector.close());
+
+    report(
+      readyRecord(
+        stacks,
+        servers,
+        inspector,
+        emulators,
+        endpoints,
+        options,
+        performance.now() - started,
+        colour,
+      ),
+    );
     await new Promise<void>((resolve) => {
       if (io.interrupt === undefined || io.interrupt.aborted) resolve();
       else io.interrupt.addEventListener('abort', () => resolve(), { once: true });
@@ -342,10 +388,12 @@ async function listenOnce(
   receiver: LocalReceiver,
   fn: LocalFunction,
   router: EventRouter,
+  store: DeliveryStore,
   report: Reporter,
   port: number,
   exact: boolean,
 ): Promise<FunctionUrlServer> {
+  let ownUrl = '';
   const invocations = new Map<string, Invocation>();
   const held = new Map<string, string[]>();
   const handler: FunctionUrlHandler = async (event) => {
@@ -394,6 +442,33 @@ async function listenOnce(
     }
     const keys = held.get(requestId);
     held.delete(requestId);
+    if (info.event !== undefined) {
+      // Before the release below: the bus events it routes are tied to this request by its keys.
+      const body = Buffer.from(info.event.body ?? '', info.event.isBase64Encoded ? 'base64' : 'utf8');
+      store.request({
+        requestId,
+        receiver: receiver.provider,
+        url: ownUrl,
+        receivedAt: new Date(info.event.requestContext.timeEpoch),
+        method: info.method,
+        path: info.path,
+        headers: Object.fromEntries(
+          Object.entries(info.event.headers).flatMap(([name, value]) =>
+            value === undefined ? [] : [[name, value]],
+          ),
+        ),
+        body,
+        status: info.status,
+        verdict,
+        ...(eventId === undefined ? {} : { eventId }),
+        ...(eventType === undefined ? {} : { eventType }),
+        ...(reason === undefined ? {} : { reason }),
+        durationMs: info.durationMs,
+        response: info.body.toString('utf8'),
+        keys: keys ?? requestKeys(body),
+        published: PUBLISHED.has(verdict),
+      });
+    }
     if (keys === undefined) return;
     if (PUBLISHED.has(verdict)) {
       await router.sync();
@@ -414,15 +489,20 @@ async function listenOnce(
         );
       },
     });
-  if (exact || port === 0) return start(port);
-  for (let candidate = port; candidate < port + 20 && candidate <= 65_535; candidate++) {
-    try {
-      return await start(candidate);
-    } catch (error) {
-      if (!(error instanceof PortInUseError)) throw error;
+  const listening = async (): Promise<FunctionUrlServer> => {
+    if (exact || port === 0) return start(port);
+    for (let candidate = port; candidate < port + 20 && candidate <= 65_535; candidate++) {
+      try {
+        return await start(candidate);
+      } catch (error) {
+        if (!(error instanceof PortInUseError)) throw error;
+      }
     }
-  }
-  return start(0);
+    return start(0);
+  };
+  const server = await listening();
+  ownUrl = server.url;
+  return server;
 }
 
 /** The receiver's request line (`message: webhook`); its other lines go to the log as they are. */
@@ -466,6 +546,7 @@ function bodyStatus(body: Buffer): string | undefined {
 function readyRecord(
   stacks: readonly ProvisionedStack[],
   servers: readonly { receiver: LocalReceiver; server: FunctionUrlServer }[],
+  inspector: RunningInspector,
   emulators: readonly RunningEmulator[],
   endpoints: { dynamodb: string; moto: string },
   options: DevOptions,
@@ -511,6 +592,7 @@ function readyRecord(
       ({ receiver, server }) =>
         `  ${colour.bold(receiver.provider.padEnd(12))} ${colour.cyan(server.url)}  ${colour.dim(`(${receiver.fn.displayName})`)}`,
     ),
+    `  ${colour.bold('inspector'.padEnd(12))} ${colour.cyan(inspector.url)}  ${colour.dim('(every delivery, live, in your browser)')}`,
     colour.dim(`  secret       ${secretFile(options.stateDir)} (local only; in the local Secrets Manager)`),
     colour.dim(`  emulators    DynamoDB Local ${endpoints.dynamodb} · moto ${endpoints.moto}`),
     ...tables.map((t) => colour.dim(`  table        ${t}`)),
@@ -539,6 +621,7 @@ function readyRecord(
         url: server.url,
         function: receiver.fn.displayName,
       })),
+      inspector: inspector.url,
       emulators: endpoints,
       processGroups: emulators.flatMap((e) => e.processGroups),
       rules,

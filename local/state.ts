@@ -14,6 +14,9 @@ export const DEFAULT_STATE_DIR = fileURLToPath(new URL('../.dev/', import.meta.u
 /** Where the local receiver listens unless told otherwise (or the port is taken). */
 export const DEFAULT_PORT = 8642;
 
+/** Where the inspector page listens unless told otherwise (or the port is taken). */
+export const DEFAULT_INSPECTOR_PORT = 8640;
+
 export interface LocalReceiverState {
   /** The provider the receiver serves, e.g. `complycube`. */
   readonly provider: string;

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DevOptions } from '../../local/run.js';
-import { DEFAULT_PORT, DEFAULT_STATE_DIR } from '../../local/state.js';
+import { DEFAULT_INSPECTOR_PORT, DEFAULT_PORT, DEFAULT_STATE_DIR } from '../../local/state.js';
 import { explainParseError, UsageError } from '../kit/usage-error.js';
 import type { CommandModule } from './registry.js';
 
@@ -20,6 +20,7 @@ const OPTIONS = {
   'time-scale': { type: 'string' },
   'state-dir': { type: 'string' },
   context: { type: 'string', short: 'c', multiple: true },
+  'inspector-port': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -52,15 +53,16 @@ export function parseDevArgs(argv: readonly string[], cwd: string = process.cwd(
     timeScale: timeScale(values['time-scale']),
     stateDir: values['state-dir'] === undefined ? DEFAULT_STATE_DIR : resolve(cwd, values['state-dir']),
     context: (values.context ?? []).map(contextPair),
+    inspectorPort: port(values['inspector-port'], '--inspector-port', DEFAULT_INSPECTOR_PORT),
   };
 }
 
-function port(raw: string | undefined): number | undefined {
+function port(raw: string | undefined, name = '--port', example = DEFAULT_PORT): number | undefined {
   if (raw === undefined) return undefined;
   const value = /^\d{1,5}$/.test(raw.trim()) ? Number(raw.trim()) : Number.NaN;
   if (!Number.isInteger(value) || value > 65_535) {
     throw new UsageError(
-      `--port must be a port number from 1 to 65535, or 0 for any free port (got '${raw}'), e.g. --port ${DEFAULT_PORT}.`,
+      `${name} must be a port number from 1 to 65535, or 0 for any free port (got '${raw}'), e.g. ${name} ${example}.`,
       'dev',
     );
   }
@@ -105,6 +107,9 @@ What it does
   4. Invokes your subscriber functions when their rules match, with the event EventBridge delivers,
      and Lambda's retries for asynchronous invocations when they fail.
   5. Prints a live log: each request and its verdict, the rules it matched, what each subscriber did.
+  6. Serves the inspector, a page on http://127.0.0.1:${DEFAULT_INSPECTOR_PORT}/ (loopback only): every delivery live,
+     its headers (signature masked), body, bus entry, rules and subscriber runs; resend one, or send
+     any fixture once, tampered or twice.
 
 A local webhook secret is created on first run (.dev/webhook-secret; never printed) and stored in the
 local Secrets Manager. \`npx complycube-webhooks send …\` finds both the URL and the secret by itself.
@@ -117,6 +122,8 @@ Options
   -c, --context <k=v>    Passed to \`cdk synth\` as -c k=v, e.g. --context compliancely=true (repeatable).
       --json             JSON lines instead of the human log (for scripts and tests).
       --state-dir <dir>  Where the secret, the synthesized app and server.json live. Default .dev/.
+      --inspector-port <port>  Port of the inspector page. Default ${DEFAULT_INSPECTOR_PORT}, or the next free one;
+                         with --port 0, any free one. A port you name must be free.
   -h, --help             This help.
 
 Needs Java 17+ (DynamoDB Local) and Python 3 with moto[server] 5.2 (README, "Tests").

@@ -93,6 +93,8 @@ export interface DeliverySummary {
   readonly verdict: string;
   readonly eventType?: string;
   readonly eventId?: string;
+  /** Why the request was refused or quarantined. */
+  readonly reason?: string;
   readonly latencyMs?: number;
   readonly rules: number;
   /** Subscriber runs by state: ok, failed for good, still retrying. */
@@ -307,6 +309,7 @@ function summarize(entry: Entry): DeliverySummary {
     verdict: request?.verdict ?? 'published',
     ...(eventType === undefined ? {} : { eventType }),
     ...(eventId === undefined ? {} : { eventId }),
+    ...(request?.reason === undefined ? {} : { reason: request.reason }),
     ...(request === undefined ? {} : { latencyMs: Math.round(request.durationMs * 10) / 10 }),
     rules: entry.matches.length,
     runs,

@@ -14,11 +14,9 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { DEFAULT_INSPECTOR_PORT } from '../state.js';
 import { ActionError, type InspectorActions, isSendMode } from './actions.js';
 import type { DeliveryStore, StoreChange } from './delivery-store.js';
-
-/** Where the inspector listens unless told otherwise (or the port is taken). */
-export const DEFAULT_INSPECTOR_PORT = 8640;
 
 const MAX_POST_BYTES = 16 * 1024;
 const HEARTBEAT_MS = 15_000;
@@ -205,6 +203,10 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
     }
     if (path === '/inspector.css') {
       send(response, 200, 'text/css; charset=utf-8', page.css);
+      return;
+    }
+    if (path === '/favicon.ico') {
+      response.writeHead(204, SECURITY_HEADERS).end();
       return;
     }
     if (path === '/api/state') {

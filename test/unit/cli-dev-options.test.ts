@@ -11,13 +11,28 @@ describe('dev arguments', () => {
       timeScale: DEFAULT_DEV_TIME_SCALE,
       stateDir: DEFAULT_STATE_DIR,
       context: [],
+      inspectorPort: undefined,
     });
   });
 
   it('reads a port (0 for any), JSON output, a time scale, a state dir and context pairs', () => {
     expect(
       parseDevArgs(
-        ['-p', '0', '--json', '--time-scale', '1', '--state-dir', 'tmp/x', '-c', 'a=1', '--context', 'b='],
+        [
+          '-p',
+          '0',
+          '--json',
+          '--time-scale',
+          '1',
+          '--state-dir',
+          'tmp/x',
+          '-c',
+          'a=1',
+          '--context',
+          'b=',
+          '--inspector-port',
+          '9001',
+        ],
         '/home/dev/project',
       ),
     ).toEqual({
@@ -26,6 +41,7 @@ describe('dev arguments', () => {
       timeScale: 1,
       stateDir: '/home/dev/project/tmp/x',
       context: ['a=1', 'b='],
+      inspectorPort: 9001,
     });
   });
 
@@ -35,6 +51,7 @@ describe('dev arguments', () => {
       /--port must be a port number from 1 to 65535, or 0 for any free port \(got '70000'\)/,
     ],
     [['--port', 'http'], /--port must be a port number/],
+    [['--inspector-port', 'x'], /--inspector-port must be a port number.*e\.g\. --inspector-port 8640/],
     [['--time-scale', '2'], /--time-scale must be a number above 0 and at most 1/],
     [['--context', 'novalue'], /--context takes key=value.*--context exampleSubscriber=false/],
     [

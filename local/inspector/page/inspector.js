@@ -6,7 +6,13 @@ const token = document.querySelector('meta[name="inspector-token"]')?.getAttribu
 
 /** @type {Map<string, Record<string, unknown>>} */
 const deliveries = new Map();
-const state = { selected: '', fixtures: /** @type {Record<string, string[]>} */ ({}), detailTimer: 0 };
+const state = {
+  selected: '',
+  fixtures: /** @type {Record<string, string[]>} */ ({}),
+  detailTimer: 0,
+  /** What the last resend got, shown in the detail of the delivery it made. */
+  notice: { id: '', text: '' },
+};
 
 const $ = (id) => {
   const element = document.getElementById(id);
@@ -136,8 +142,12 @@ function renderList() {
         ),
         h('td', { class: 'status' }, d.status === undefined ? '—' : String(d.status)),
         h('td', {}, h('span', { class: 'verdict' }, d.verdict)),
-        h('td', { class: 'type' }, d.eventType ?? ''),
-        h('td', { class: 'id' }, d.eventId ?? ''),
+        h(
+          'td',
+          { class: 'type' },
+          d.eventType ?? (d.reason === undefined ? '' : h('span', { class: 'muted' }, `(${d.reason})`)),
+        ),
+        h('td', {}, h('span', { class: 'id', title: d.eventId ?? '' }, d.eventId ?? '')),
         h('td', { class: 'number' }, duration(d.latencyMs)),
         h('td', {}, runsText(d.runs)),
       );
@@ -223,7 +233,11 @@ function renderDetail(d) {
       request?.resendable
         ? h('button', { type: 'button', id: 'resend', onclick: () => resend(d.id) }, 'Resend this delivery')
         : h('p', { class: 'muted' }, 'Not resendable: no local request published it.'),
-      h('p', { id: 'resend-result', class: 'result', role: 'status', 'aria-live': 'polite' }),
+      h(
+        'p',
+        { id: 'resend-result', class: 'result', role: 'status', 'aria-live': 'polite' },
+        state.notice.id === d.id ? state.notice.text : '',
+      ),
     ),
     h('dl', { class: 'facts' }, ...facts.flatMap(([term, value]) => [h('dt', {}, term), h('dd', {}, value)])),
   ];
@@ -273,7 +287,11 @@ function renderDetail(d) {
     section(
       'Subscriber runs',
       d.subscriberRuns.length === 0
-        ? h('p', { class: 'muted' }, 'No subscriber function ran (yet).')
+        ? h(
+            'p',
+            { class: 'muted' },
+            d.busEvent === undefined ? 'No subscriber function ran.' : 'No subscriber function ran (yet).',
+          )
         : d.subscriberRuns.map((run) =>
             h(
               'article',
@@ -298,7 +316,15 @@ function renderDetail(d) {
                       : h('p', { class: 'error' }, `${a.error.type}: ${a.error.message}`),
                     a.output.length === 0
                       ? h('p', { class: 'muted' }, 'No log lines.')
-                      : pre(a.output.join('\n'), `Log lines of ${run.function}, attempt ${a.attempt}`),
+                      : h(
+                          'pre',
+                          {
+                            class: 'log',
+                            tabindex: '0',
+                            'aria-label': `Log lines of ${run.function}, attempt ${a.attempt}`,
+                          },
+                          a.output.join('\n'),
+                        ),
                     a.retryInMs === undefined
                       ? ''
                       : h(
@@ -381,12 +407,15 @@ async function resend(id) {
       method: 'POST',
       body: '{}',
     });
-    result.textContent = `Resent: ${describeSent(sent)}.`;
+    const text = `Resent: ${describeSent(sent)}.`;
     const requestId = sent[0]?.requestId;
-    if (requestId !== undefined) {
-      await select(requestId);
-      $('detail-heading').focus();
+    if (requestId === undefined) {
+      result.textContent = text;
+      return;
     }
+    state.notice = { id: requestId, text };
+    await select(requestId);
+    $('detail-heading').focus();
   } catch (error) {
     result.textContent = `Could not resend: ${error.message}`;
   }
