@@ -344,3 +344,63 @@ function isEnvelope(value: unknown): value is EventBridgeEnvelope {
     'detail' in fields
   );
 }
+
+/**
+ * A fresh table shaped like the construct's (`pk`, TTL on `expiresAt`), e.g. for a subscriber's
+ * `once` / `order: 'latest'` records. Returns its name.
+ */
+export async function createTable(
+  prefix: string,
+  options: { readonly enableTtl?: boolean } = {},
+): Promise<string> {
+  const name = uniqueName(prefix);
+  await createLedgerTable(harnessClients().dynamodb, name, options.enableTtl ?? true);
+  return name;
+}
+
+/** A fresh SQS queue on moto; returns its URL. */
+export async function createQueue(prefix: string): Promise<string> {
+  const name = uniqueName(prefix);
+  const { QueueUrl } = await harnessClients().sqs.send(new CreateQueueCommand({ QueueName: name }));
+  if (QueueUrl === undefined) throw new Error(`moto created queue ${name} without a URL.`);
+  return QueueUrl;
+}
+
+/** Receives and deletes everything in the queue, as raw messages (bodies and attributes). */
+export async function drainMessages(
+  queueUrl: string,
+): Promise<{ readonly body: string; readonly attributes: Readonly<Record<string, string | undefined>> }[]> {
+  const { sqs } = harnessClients();
+  const messages: { body: string; attributes: Record<string, string | undefined> }[] = [];
+  for (let empty = 0; empty < 2; ) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ['All'],
+      }),
+    );
+    if (Messages.length === 0) {
+      empty++;
+      continue;
+    }
+    empty = 0;
+    for (const message of Messages) {
+      const attributes: Record<string, string | undefined> = {};
+      for (const [key, value] of Object.entries(message.MessageAttributes ?? {}))
+        attributes[key] = value.StringValue;
+      messages.push({ body: message.Body ?? '', attributes });
+    }
+    await sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle,
+        })),
+      }),
+    );
+  }
+  return messages;
+}
