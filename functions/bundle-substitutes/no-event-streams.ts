@@ -41,3 +41,24 @@ export class EventStreamSerde {
     throw new EventStreamsNotBundledError();
   }
 }
+
+/**
+ * The config resolver the S3 client runs when it is constructed (`S3Client.js`). The marshaller
+ * it would build is only read by an event-stream operation (SelectObjectContent), so here it is
+ * a getter that refuses: the client constructs, GetObject and PutObject work, and only an
+ * event-stream call fails, saying why.
+ *
+ * @example
+ * resolveEventStreamSerdeConfig({}).eventStreamMarshaller; // throws EventStreamsNotBundledError
+ */
+export function resolveEventStreamSerdeConfig<T extends object>(
+  input: T,
+): T & { readonly eventStreamMarshaller: never } {
+  return Object.defineProperty(input, 'eventStreamMarshaller', {
+    get(): never {
+      throw new EventStreamsNotBundledError();
+    },
+    enumerable: true,
+    configurable: true,
+  }) as T & { readonly eventStreamMarshaller: never };
+}

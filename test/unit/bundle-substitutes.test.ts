@@ -18,6 +18,7 @@ import {
   EventStreamSerde,
   EventStreamsNotBundledError,
   eventStreamSerdeProvider,
+  resolveEventStreamSerdeConfig,
 } from '../../functions/bundle-substitutes/no-event-streams.js';
 import * as cryptoSubstitute from '../../functions/bundle-substitutes/node-crypto.js';
 import * as fsSubstitute from '../../functions/bundle-substitutes/node-fs.js';
@@ -60,6 +61,13 @@ describe('no-event-streams (for @smithy/core/event-streams)', () => {
     expect(() => new EventStreamSerde({})).toThrow(
       /infra\/bundling\.ts substitutes @smithy\/core\/event-streams/,
     );
+  });
+
+  it('lets a client whose construction resolves the event-stream config (S3) construct, and refuses the marshaller only when read', () => {
+    const config = resolveEventStreamSerdeConfig({ region: 'us-east-1' });
+
+    expect(config.region).toBe('us-east-1');
+    expect(() => config.eventStreamMarshaller).toThrow(EventStreamsNotBundledError);
   });
 });
 
