@@ -184,15 +184,21 @@ export interface ComplyCubeEventMap {
 }
 
 /**
- * Set on an event the catch-up (issue 12) put on the bus for an object's state now, rather than
- * the webhook delivering it live. Absent on live events. A caught-up event and the live event for
- * the same state carry the same `payload.updatedAt`, so `order: 'latest'` runs only one of them.
+ * Set on an event the catch-up (docs/catch-up.md) put on the bus for an object's state now,
+ * rather than the webhook delivering it live; live events never carry it. A caught-up event and
+ * the live event for the same state carry the same `payload.updatedAt`, so `order: 'latest'` runs
+ * only one of them; their ids differ, so `once` alone does not.
  */
 export interface CatchUpMarker {
-  /** The window the catch-up listed changes in. */
-  readonly since?: Timestamp;
-  readonly until?: Timestamp;
-  readonly [field: string]: unknown;
+  /** The catch-up run (the same across the invocations of a resumed run). */
+  readonly runId: string;
+  /** The window the run covered. */
+  readonly since: Timestamp;
+  readonly until: Timestamp;
+  /** When the event was put on the bus. */
+  readonly caughtUpAt?: Timestamp;
+  /** `current_state`: the payload is the whole object now; `deletion`: the object is gone, the payload is `{ id }`. */
+  readonly basis: Open<'current_state' | 'deletion'>;
 }
 
 /** The fields every ComplyCube event has, whatever its type. */

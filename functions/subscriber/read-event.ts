@@ -164,6 +164,13 @@ const COMPLYCUBE_SHAPES: Readonly<Record<(typeof COMPLYCUBE_EVENT_TYPES)[number]
   'address.deleted': deleted('address'),
 };
 
+/** The catch-up marker (`CatchUpMarker`). */
+const CATCH_UP: Shape = {
+  resourceType: '',
+  required: { runId: 'string', since: 'timestamp', until: 'timestamp', basis: 'string' },
+  optional: { caughtUpAt: 'timestamp' },
+};
+
 /** Fields of any payload, documented or not, that the runtime relies on when they are there. */
 const ANY_PAYLOAD: Shape = { resourceType: '', required: {}, optional: { id: 'string', ...STAMPS } };
 
@@ -230,7 +237,11 @@ function readComplyCube(detail: Record<string, unknown>, detailType: string): Re
   if (!isRecord(payload)) return invalid('detail.payload is not an object');
   if (parseTimestamp(createdAt) === undefined)
     return invalid('detail.createdAt is not an ISO 8601 date and time');
-  if (catchUp !== undefined && !isRecord(catchUp)) return invalid('detail.catchUp is not an object');
+  if (catchUp !== undefined) {
+    if (!isRecord(catchUp)) return invalid('detail.catchUp is not an object');
+    const problem = checkFields(catchUp, CATCH_UP, 'detail.catchUp');
+    if (problem !== undefined) return invalid(problem);
+  }
 
   const shape = knownComplyCubeShape(type);
   if (shape === undefined) {

@@ -441,7 +441,12 @@ describe("order: 'latest'", () => {
       id: newEventId(),
       createdAt: '2026-01-03T00:00:00.000Z',
       payload: { ...fixture.payload, id: checkId, updatedAt: at },
-      catchUp: { since: '2026-01-01T00:00:00.000Z', until: '2026-01-03T00:00:00.000Z' },
+      catchUp: {
+        runId: 'run-1',
+        since: '2026-01-01T00:00:00.000Z',
+        until: '2026-01-03T00:00:00.000Z',
+        basis: 'current_state',
+      },
     });
 
     await h.invoke(caughtUp);

@@ -61,7 +61,12 @@ describe('readEvent: what a subscriber accepts', () => {
 
   it('keeps the catch-up marker of a caught-up event', () => {
     const fixture = loadFixture('check.completed.clear');
-    const catchUp = { since: '2020-01-01T00:00:00.000Z', until: '2020-01-02T00:00:00.000Z' };
+    const catchUp = {
+      runId: 'run-1',
+      since: '2020-01-01T00:00:00.000Z',
+      until: '2020-01-02T00:00:00.000Z',
+      basis: 'current_state',
+    };
     const read = readEvent(complyCubeBusEvent({ ...fixture, catchUp }));
     if (read.ok !== true) throw new Error(JSON.stringify(read));
     expect(read.event).toMatchObject({ catchUp });
@@ -142,6 +147,11 @@ describe('readEvent: what a subscriber refuses, and why', () => {
     expect(
       reason(compliancelyBusEvent({ ...loadCompliancelyFixture('pending'), updated_date: 'soon' })),
     ).toMatch(/not a TIN check \(invalid_updated_date\)/);
+  });
+
+  it('refuses a catch-up marker without its window', () => {
+    const event = complyCubeBusEvent({ ...clear(), catchUp: { runId: 'r', basis: 'current_state' } });
+    expect(reason(event)).toBe('detail.catchUp.since is missing');
   });
 
   it('refuses a pointer whose digest is not one', () => {
