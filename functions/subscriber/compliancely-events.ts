@@ -5,7 +5,7 @@
  * (`<record id>#<updated_date>#<status slug>`), `type` the derived event type, `createdAt` the
  * record's `updated_date` (docs/compliancely.md).
  */
-import type { CompliancelyEventType } from '../receiver/providers/compliancely.js';
+import type { CompliancelyEventType } from '../../contract/event-types.js';
 import type { Open, Timestamp } from './complycube-events.js';
 
 export type { CompliancelyEventType };

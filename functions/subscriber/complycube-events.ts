@@ -8,7 +8,7 @@
  * carry `id`, `status`, `outcome` (only when complete), `createdAt` and `updatedAt`. Fields that
  * ComplyCube adds later are still in the object at run time; the types name the documented ones.
  */
-import type { ComplyCubeEventType } from '../receiver/providers/complycube.js';
+import type { ComplyCubeEventType } from '../../contract/event-types.js';
 
 export type { ComplyCubeEventType };
 

@@ -14,9 +14,6 @@ import type {
   SubscriberLedger,
 } from './ledger.js';
 
-/** Attribute names of a subscriber table. The construct creates it with `pk` as key and `expiresAt` as TTL. */
-export const SUBSCRIBER_TABLE_ATTRIBUTES = { partitionKey: 'pk', ttl: 'expiresAt' } as const;
-
 export interface DynamoDbSubscriberLedgerOptions {
   readonly client: DynamoDBClient;
   readonly tableName: string;

@@ -3,6 +3,7 @@
  * validates each event at the edge and runs your code once per event, on the latest state.
  */
 
+export { OUTCOME, SUBSCRIBER_ENV } from '../../contract/subscriber.js';
 export type {
   CompliancelyEvent,
   CompliancelyEventMap,
@@ -50,7 +51,6 @@ export {
   type StoredEventDetail,
   type StoredPayloadPointer,
 } from './read-event.js';
-export { OUTCOME, SUBSCRIBER_ENV } from './settings.js';
 export {
   type EventHandler,
   EventInProgressError,

@@ -4,10 +4,14 @@
  * hands every invocation to the runtime (`subscriber.ts`).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DEFAULT_EVENT_RETENTION_DAYS,
+  DEFAULT_POSITION_RETENTION_DAYS,
+  SUBSCRIBER_ENV,
+} from '../../contract/subscriber.js';
 import type { DeadLetters } from './dead-letters.js';
 import { DynamoDbSubscriberLedger } from './dynamodb-subscriber-ledger.js';
 import type { EventFor } from './events.js';
-import { DEFAULT_EVENT_RETENTION_DAYS, DEFAULT_POSITION_RETENTION_DAYS, SUBSCRIBER_ENV } from './settings.js';
 import type { StoredPayloads } from './stored-payloads.js';
 import {
   createSubscriber,

@@ -8,12 +8,9 @@
  * there (its JSON type when present). Fields nobody documented pass as they are: ComplyCube adds
  * fields, and an update event carries only the changed ones.
  */
-import {
-  COMPLIANCELY_EVENT_TYPES,
-  COMPLIANCELY_SOURCE,
-  compliancely,
-} from '../receiver/providers/compliancely.js';
-import { COMPLYCUBE_EVENT_TYPES, COMPLYCUBE_SOURCE } from '../receiver/providers/complycube.js';
+import { COMPLIANCELY_EVENT_TYPES, COMPLYCUBE_EVENT_TYPES } from '../../contract/event-types.js';
+import { COMPLIANCELY_SOURCE, COMPLYCUBE_SOURCE } from '../../contract/providers.js';
+import { compliancely } from '../receiver/providers/compliancely.js';
 import { isRecord, parseTimestamp } from '../receiver/providers/provider.js';
 import type { SubscriberEvent } from './events.js';
 

@@ -4,18 +4,19 @@
  * it to DynamoDB, SQS and S3 from the environment the construct sets.
  */
 import { createHash } from 'node:crypto';
-import { parseTimestamp } from '../receiver/providers/provider.js';
-import type { DeadLetters } from './dead-letters.js';
-import type { EventFor, SubscriberEvent } from './events.js';
-import type { SubscriberLedger } from './ledger.js';
-import { readEvent, readStoredBody } from './read-event.js';
+import { matchesPattern } from '../../contract/event-types.js';
 import {
   DEFAULT_SUBSCRIBER_METRICS_NAMESPACE,
   OUTCOME,
   type Outcome,
   SUBSCRIBER_METRIC,
   SUBSCRIBER_METRIC_DIMENSION,
-} from './settings.js';
+} from '../../contract/subscriber.js';
+import { parseTimestamp } from '../receiver/providers/provider.js';
+import type { DeadLetters } from './dead-letters.js';
+import type { EventFor, SubscriberEvent } from './events.js';
+import type { SubscriberLedger } from './ledger.js';
+import { readEvent, readStoredBody } from './read-event.js';
 import type { StoredPayloads } from './stored-payloads.js';
 
 /** What Lambda passes as the second argument; only these members are read. */
@@ -102,15 +103,8 @@ export function createSubscriber<P extends string>(
   const now = deps.now ?? Date.now;
   const write = deps.write ?? ((line: string) => process.stdout.write(line));
   const namespace = deps.metricsNamespace ?? DEFAULT_SUBSCRIBER_METRICS_NAMESPACE;
-  const prefixes = options.types?.map((pattern) =>
-    pattern.endsWith('*') ? pattern.slice(0, -1) : undefined,
-  );
   const matches = (type: string): boolean =>
-    options.types === undefined ||
-    options.types.some((pattern, index) => {
-      const prefix = prefixes?.[index];
-      return prefix === undefined ? pattern === type : type.startsWith(prefix);
-    });
+    options.types === undefined || options.types.some((pattern) => matchesPattern(type, pattern));
 
   const log = (outcome: Outcome, fields: Record<string, unknown>, level = 'info'): void => {
     const metric = SUBSCRIBER_METRIC[outcome];

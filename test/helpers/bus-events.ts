@@ -3,9 +3,9 @@
  * fixtures: `detail` is the body exactly as the provider sent it.
  */
 import { randomUUID } from 'node:crypto';
+import { type ComplyCubeEvent, loadFixture } from '../../fixtures/complycube.js';
 import { compliancelyEventType } from '../../functions/receiver/providers/compliancely.js';
 import { loadCompliancelyFixture, type TinCheckRecord } from './compliancely.js';
-import { type ComplyCubeEvent, loadFixture } from './complycube.js';
 
 export interface TestBusEvent {
   readonly version: '0';

@@ -7,6 +7,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readDeadLetter } from '../../cli/commands/redrive.js';
+import { loadFixture, newEventId } from '../../fixtures/complycube.js';
 import { DynamoDbSubscriberLedger } from '../../functions/subscriber/dynamodb-subscriber-ledger.js';
 import type { EventFor } from '../../functions/subscriber/events.js';
 import type { SubscriberLedger } from '../../functions/subscriber/ledger.js';
@@ -19,9 +21,7 @@ import {
   type InvocationContext,
   type OnEventsOptions,
 } from '../../functions/subscriber/subscriber.js';
-import { readDeadLetter } from '../../ops/redrive.js';
 import { busEvent, complyCubeBusEvent, fixtureBusEvent } from '../helpers/bus-events.js';
-import { loadFixture, newEventId } from '../helpers/complycube.js';
 import {
   createQueue,
   createTable,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { COMPLYCUBE_EVENT_TYPES } from '../../functions/receiver/providers/complycube.js';
+import { COMPLYCUBE_EVENT_TYPES } from '../../contract/event-types.js';
+import { listFixtureTypes, loadFixture } from '../../fixtures/complycube.js';
 import { readEvent } from '../../functions/subscriber/index.js';
 import {
   busEvent,
@@ -9,7 +10,6 @@ import {
   fixtureBusEvent,
 } from '../helpers/bus-events.js';
 import { listCompliancelyFixtures, loadCompliancelyFixture } from '../helpers/compliancely.js';
-import { listFixtureTypes, loadFixture } from '../helpers/complycube.js';
 
 function reason(input: unknown): string {
   const read = readEvent(input);

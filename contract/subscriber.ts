@@ -1,6 +1,6 @@
 /**
- * The names a subscription's construct and `onEvents` share: environment variables, metric names,
- * log messages. No SDK, no CDK: infra imports this file too.
+ * The names a subscription's construct and the subscriber runtime (`functions/subscriber`) share:
+ * environment variables, table attributes, log messages, metric names (docs/subscribers.md).
  */
 
 /** Environment variables the construct sets on a subscriber function (values are names, never secrets). */
@@ -42,3 +42,11 @@ export const SUBSCRIBER_METRIC_DIMENSION = 'Subscription';
 export const DEFAULT_EVENT_RETENTION_DAYS = 35;
 /** How long a resource's position is remembered, so an older state arriving within it is stale. */
 export const DEFAULT_POSITION_RETENTION_DAYS = 400;
+
+/** Attribute names of a subscriber table: the construct creates it, the runtime writes it. */
+export const SUBSCRIBER_TABLE_ATTRIBUTES = {
+  /** `<subscription>#event#<provider>#<event id>` or `<subscription>#latest#<provider>#<resource type>#<id>`. */
+  partitionKey: 'pk',
+  /** Epoch seconds after which DynamoDB's TTL may delete the record. */
+  ttl: 'expiresAt',
+} as const;
