@@ -12,6 +12,7 @@ export const ENV = {
   secretArn: 'WEBHOOK_SECRET_ARN',
   retentionDays: 'IDEMPOTENCY_RETENTION_DAYS',
   leaseSeconds: 'CLAIM_LEASE_SECONDS',
+  functionTimeoutSeconds: 'FUNCTION_TIMEOUT_SECONDS',
   signatureVerification: 'SIGNATURE_VERIFICATION',
   maxBodyBytes: 'MAX_BODY_BYTES',
   maxEntryBytes: 'MAX_BUS_ENTRY_BYTES',
@@ -23,6 +24,12 @@ export type EnvName = (typeof ENV)[keyof typeof ENV];
 
 export const DEFAULT_RETENTION_DAYS = 30;
 export const DEFAULT_LEASE_SECONDS = 30;
+/**
+ * How much longer than the function timeout a claim's lease must run. An attempt can live no
+ * longer than the timeout, so a lease that outlasts it is never taken over from a live attempt;
+ * the margin covers the clocks of two Lambda hosts disagreeing. The function refuses a shorter one.
+ */
+export const LEASE_MARGIN_SECONDS = 5;
 /** ComplyCube events are a few KB; 1 MiB leaves room for any real one and refuses the absurd. */
 export const DEFAULT_MAX_BODY_BYTES = 1_048_576;
 /** A function URL takes at most 6 MB; a larger limit would mean nothing. */

@@ -3,11 +3,9 @@ import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodej
 import type { BuildOptions } from 'esbuild';
 
 /**
- * Modules replaced in every bundle by a smaller or cheaper one with the same exports, each of which
- * says why it is safe (`functions/bundle-substitutes/`). The first three take about 158 KB out of
- * the receiver's bundle: the credential chain reduced to the environment variables Lambda sets, and
- * two SDK features none of our calls use but every client drags in. The last loads `node:http` with
- * `require`, which on Node 22+ saves the 15–25 ms an ES module import of it costs.
+ * Modules replaced in every bundle: `node:http` is handed over as Node's own CommonJS module
+ * instead of imported as an ES module, which on Node 22+ saves the 15–25 ms such an import costs
+ * (`functions/bundle-substitutes/node-http.cjs` says why, and why no export can go missing).
  *
  * Absolute paths: esbuild resolves an alias from its working directory, which is the consuming
  * project's root when the construct is used from elsewhere. They are never written into the
@@ -15,57 +13,52 @@ import type { BuildOptions } from 'esbuild';
  * bundles locally); Docker bundling would not see them.
  */
 export const BUNDLE_SUBSTITUTES: Readonly<Record<string, string>> = {
-  '@aws-sdk/credential-provider-node': substitute('lambda-credentials.ts'),
-  '@smithy/core/event-streams': substitute('no-event-streams.ts'),
-  '@aws-sdk/endpoint-cache': substitute('no-endpoint-cache.ts'),
-  'node:http': substitute('node-http.ts'),
+  'node:http': substitute('node-http.cjs'),
 };
 
 /**
- * The receiver's bundle only, on top of `BUNDLE_SUBSTITUTES`: every other Node.js built-in it
- * imports, loaded with `require` (`functions/bundle-substitutes/require-builtin.ts` says why; about
- * 4 ms of a cold start). Each substitute lists the exports the receiver and the SDK it bundles use,
- * so it is no substitute for the whole module: a function of yours may import something else, and
- * `functionBundling()` leaves these out. The infra tests check the receiver's bundle imports no
- * built-in but `node:module`.
+ * The SDK's credential chain reduced to the environment variables Lambda sets (about 130 KB less):
+ * right for a function whose role's credentials are all it uses. The receiver's bundle has it;
+ * `functionBundling('function', { envCredentialsOnly: true })` gives it to one of yours.
+ */
+export const ENV_CREDENTIALS_SUBSTITUTES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': substitute('lambda-credentials.ts'),
+};
+
+/**
+ * The receiver's bundle only, on top of the others: two SDK features none of its calls uses but
+ * every client drags in (event streams, the endpoint-discovery cache). Each stub throws a message
+ * naming itself if it is ever reached, and the receiver's integration tests run this bundle.
  */
 export const RECEIVER_SUBSTITUTES: Readonly<Record<string, string>> = {
   ...BUNDLE_SUBSTITUTES,
-  'node:crypto': substitute('node-crypto.ts'),
-  'node:fs': substitute('node-fs.ts'),
-  'node:fs/promises': substitute('node-fs-promises.ts'),
-  'node:https': substitute('node-https.ts'),
-  'node:os': substitute('node-os.ts'),
-  'node:path': substitute('node-path.ts'),
-  'node:process': substitute('node-process.ts'),
-  'node:stream': substitute('node-stream.ts'),
+  ...ENV_CREDENTIALS_SUBSTITUTES,
+  '@smithy/core/event-streams': substitute('no-event-streams.ts'),
+  '@aws-sdk/endpoint-cache': substitute('no-endpoint-cache.ts'),
 };
 
 function substitute(file: string): string {
   return fileURLToPath(new URL(`../functions/bundle-substitutes/${file}`, import.meta.url));
 }
 
-/**
- * The receiver's bundle only: the SDK checks every request and response body against the web
- * streams API (`typeof ReadableStream`), and on Node that global is a getter that loads the whole
- * web streams implementation on first read: about 1 ms of the first request, for a check that is
- * always false in the receiver (bodies are strings and Buffers, answers are Node streams). In its
- * bundle the name reads as `undefined`, which every such check takes for "no web streams"; the
- * infra tests check that no other use of the name is left. Code that uses web streams, as a
- * subscriber might, must not be bundled this way.
- */
-const RECEIVER_DEFINE: Readonly<Record<string, string>> = { ReadableStream: 'undefined' };
-
 /** Which tuning a bundle gets: `function` for any function, `receiver` for the receiver alone. */
 export type BundleKind = 'function' | 'receiver';
 
-function tuningOf(kind: BundleKind): {
-  readonly alias: Readonly<Record<string, string>>;
-  readonly define: Readonly<Record<string, string>>;
-} {
-  return kind === 'receiver'
-    ? { alias: RECEIVER_SUBSTITUTES, define: RECEIVER_DEFINE }
-    : { alias: BUNDLE_SUBSTITUTES, define: {} };
+/** Options of a `function` bundle. */
+export interface FunctionBundlingOptions {
+  /**
+   * Replace the SDK's credential chain by its environment-variable link (`ENV_CREDENTIALS_SUBSTITUTES`):
+   * for a function that only ever uses its role's credentials, as Lambda provides them.
+   * @default false
+   */
+  readonly envCredentialsOnly?: boolean;
+}
+
+function aliasesOf(kind: BundleKind, options: FunctionBundlingOptions): Readonly<Record<string, string>> {
+  if (kind === 'receiver') return RECEIVER_SUBSTITUTES;
+  return options.envCredentialsOnly === true
+    ? { ...BUNDLE_SUBSTITUTES, ...ENV_CREDENTIALS_SUBSTITUTES }
+    : BUNDLE_SUBSTITUTES;
 }
 
 /**
@@ -90,12 +83,16 @@ const SETTINGS = {
 /**
  * Bundling options for a `NodejsFunction`: `'function'` (the default) for any function, yours
  * included; `'receiver'` only for the webhook receiver, whose imports its extra tuning is made for.
+ * `options.envCredentialsOnly` gives a function of yours the receiver's reduced credential chain.
  *
  * @example
  * new NodejsFunction(this, 'Fn', { entry, runtime: Runtime.NODEJS_24_X, bundling: functionBundling() });
  */
-export function functionBundling(kind: BundleKind = 'function'): BundlingOptions {
-  const tuning = tuningOf(kind);
+export function functionBundling(
+  kind: BundleKind = 'function',
+  options: FunctionBundlingOptions = {},
+): BundlingOptions {
+  const alias = aliasesOf(kind, options);
   return {
     format: OutputFormat.ESM,
     target: SETTINGS.target,
@@ -106,22 +103,25 @@ export function functionBundling(kind: BundleKind = 'function'): BundlingOptions
     sourceMap: SETTINGS.sourcemap,
     sourcesContent: SETTINGS.sourcesContent,
     banner: SETTINGS.banner,
-    define: { ...tuning.define },
     esbuildArgs: {
-      '--alias': Object.entries(tuning.alias).map(([name, path]) => `${name}=${path}`),
+      '--alias': Object.entries(alias).map(([name, path]) => `${name}=${path}`),
     },
   };
 }
 
 /**
- * The same bundle as `functionBundling(kind)` gives `NodejsFunction`, as options for esbuild's
+ * The same bundle as `functionBundling(kind, options)` gives `NodejsFunction`, as options for esbuild's
  * `build()`: `entry` bundled to `outfile` (name it `index.mjs`, as CDK does, for identical bytes).
  *
  * @example
  * const result = await build({ ...esbuildOptions(entry, join(dir, 'index.mjs'), 'receiver'), metafile: true });
  */
-export function esbuildOptions(entry: string, outfile: string, kind: BundleKind = 'function'): BuildOptions {
-  const tuning = tuningOf(kind);
+export function esbuildOptions(
+  entry: string,
+  outfile: string,
+  kind: BundleKind = 'function',
+  options: FunctionBundlingOptions = {},
+): BuildOptions {
   return {
     entryPoints: [entry],
     outfile,
@@ -134,7 +134,6 @@ export function esbuildOptions(entry: string, outfile: string, kind: BundleKind 
     sourcemap: SETTINGS.sourcemap,
     sourcesContent: SETTINGS.sourcesContent,
     banner: { js: SETTINGS.banner },
-    define: { ...tuning.define },
-    alias: { ...tuning.alias },
+    alias: { ...aliasesOf(kind, options) },
   };
 }

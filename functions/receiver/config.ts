@@ -5,6 +5,7 @@ import {
   DEFAULT_RETENTION_DAYS,
   ENV,
   FUNCTION_URL_MAX_BYTES,
+  LEASE_MARGIN_SECONDS,
   MAX_BUS_ENTRY_BYTES,
   SIGNATURE_VERIFICATION_MODES,
   type SignatureVerification,
@@ -28,6 +29,8 @@ export interface ReceiverConfig {
   readonly secretArn: string;
   readonly retentionSeconds: number;
   readonly leaseSeconds: number;
+  /** The function's timeout, when the construct says it (`FUNCTION_TIMEOUT_SECONDS`). */
+  readonly functionTimeoutSeconds: number | undefined;
   /** `optional` only for a provider configured without signing; see `SignatureVerification`. */
   readonly signatureVerification: SignatureVerification;
   readonly maxBodyBytes: number;
@@ -106,19 +109,41 @@ export function readConfig(env: Env): ReceiverConfig {
       `unknown provider ${JSON.stringify(providerName)}; expected one of ${Object.keys(PROVIDERS).join(', ')}.`,
     );
   }
+  const leaseSeconds = wholeNumber(env, ENV.leaseSeconds, DEFAULT_LEASE_SECONDS, 5, 900);
+  const rawTimeout = env[ENV.functionTimeoutSeconds];
+  const functionTimeoutSeconds =
+    rawTimeout === undefined || rawTimeout.trim() === ''
+      ? undefined
+      : wholeNumber(env, ENV.functionTimeoutSeconds, 0, 1, 900);
+  if (functionTimeoutSeconds !== undefined) {
+    const problem = leaseProblem(leaseSeconds, functionTimeoutSeconds);
+    if (problem !== undefined) throw new ConfigError(ENV.leaseSeconds, problem);
+  }
   return {
     provider,
     eventBusName: matching(env, ENV.eventBusName, BUS_NAME, 'an EventBridge bus name or ARN'),
     tableName: matching(env, ENV.tableName, TABLE_NAME, 'a DynamoDB table name'),
     secretArn: matching(env, ENV.secretArn, SECRET_ARN, 'a Secrets Manager secret ARN'),
     retentionSeconds: wholeNumber(env, ENV.retentionDays, DEFAULT_RETENTION_DAYS, 1, 3650) * 86_400,
-    leaseSeconds: wholeNumber(env, ENV.leaseSeconds, DEFAULT_LEASE_SECONDS, 5, 900),
+    leaseSeconds,
+    functionTimeoutSeconds,
     signatureVerification: signatureVerification(env, provider),
     maxBodyBytes: wholeNumber(env, ENV.maxBodyBytes, DEFAULT_MAX_BODY_BYTES, 1_024, FUNCTION_URL_MAX_BYTES),
     maxEntryBytes: wholeNumber(env, ENV.maxEntryBytes, DEFAULT_MAX_ENTRY_BYTES, 1_024, MAX_BUS_ENTRY_BYTES),
     payloadBucket: optionalMatching(env, ENV.payloadBucket, BUCKET_NAME, 'an S3 bucket name'),
     metricsNamespace: metricsNamespace(env),
   };
+}
+
+/**
+ * Why a claim lease of `leaseSeconds` is unsafe under a function timeout of `timeoutSeconds`, or
+ * `undefined` when it is long enough: a lease that runs out while its attempt is still alive lets a
+ * retry take the claim over and publish the event a second time.
+ */
+export function leaseProblem(leaseSeconds: number, timeoutSeconds: number): string | undefined {
+  const least = timeoutSeconds + LEASE_MARGIN_SECONDS;
+  if (leaseSeconds >= least) return undefined;
+  return `${leaseSeconds}s is shorter than the function timeout (${timeoutSeconds}s) plus ${LEASE_MARGIN_SECONDS}s: a retry could take over a claim whose attempt is still running. Set it to at least ${least}.`;
 }
 
 function metricsNamespace(env: Env): string {

@@ -30,6 +30,7 @@ import {
   useEmulatorEnv,
 } from '../support/aws-env.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { loadBundledHandler } from '../support/receiver-under-test.js';
 
 const SECRET = 'compliancely_integration_fictional_4be1d0';
 
@@ -50,10 +51,7 @@ const logLines: string[] = [];
 
 async function loadHandler(signatureVerification: 'required' | 'optional'): Promise<Handler> {
   process.env.SIGNATURE_VERIFICATION = signatureVerification;
-  // A fresh module graph: the handler reads its configuration once, at import.
-  vi.resetModules();
-  const module = await import('../../functions/receiver/handler.js');
-  return module.handler;
+  return loadBundledHandler();
 }
 
 beforeAll(async () => {

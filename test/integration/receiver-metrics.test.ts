@@ -12,6 +12,7 @@ import { functionUrlEvent, loadFixture, sign, withFreshId } from '../../fixtures
 import type { FunctionUrlResponse } from '../../functions/receiver/function-url.js';
 import { extractEmf, metricValue } from '../helpers/emf.js';
 import { createTestResources, useEmulatorEnv } from '../support/aws-env.js';
+import { loadBundledHandler } from '../support/receiver-under-test.js';
 
 const SECRET = 'whsec_integration_metrics_fictional_51c2';
 const NAMESPACE = 'ComplyCubeWebhooks/integration';
@@ -35,7 +36,7 @@ beforeAll(async () => {
     written.push(String(chunk));
     return true;
   });
-  ({ handler } = await import('../../functions/receiver/handler.js'));
+  handler = await loadBundledHandler();
 });
 
 afterAll(() => {

@@ -3,10 +3,7 @@
  * Each test loads a fresh copy of the handler module, so each starts with a cold cache.
  */
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { ClientRequest } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { PutSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
@@ -24,6 +21,7 @@ import {
   useEmulatorEnv,
 } from '../support/aws-env.js';
 import { type FaultProxy, startFaultProxy } from '../support/fault-proxy.js';
+import { loadBundledHandler } from '../support/receiver-under-test.js';
 
 const OLD = 'whsec_fictional_old_4b1d';
 const NEW = 'whsec_fictional_new_9e2c';
@@ -75,9 +73,7 @@ function useReceiverEnv(resources: TestResources): void {
 async function coldStart(resources: TestResources): Promise<Handler> {
   useReceiverEnv(resources);
   vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
-  vi.resetModules();
-  const module = await import('../../functions/receiver/handler.js');
-  return module.handler;
+  return loadBundledHandler();
 }
 
 async function setUp(secretValue: string) {
@@ -204,36 +200,8 @@ function secretReads(): { readonly count: () => number; readonly stop: () => voi
   return { count: () => count, stop: () => unsubscribe(channel, onStart) };
 }
 
-describe('the secret read at load (secret-at-load.ts)', () => {
-  it('lets the import finish once the request has left, before Secrets Manager answers', async () => {
-    const { resources } = await setUp(OLD);
-    await secretsProxy.setMode('stall');
-    useReceiverEnv(resources);
-    vi.resetModules();
-    const reads = secretReads();
-
-    const { secretReadAtLoad } = await import('../../functions/receiver/secret-at-load.js');
-    const sentByImport = reads.count();
-    reads.stop();
-
-    // The import waited for the request to leave, and not for its answer: the proxy holds it.
-    expect(sentByImport).toBe(1);
-    expect(secretReadAtLoad).toBeInstanceOf(Promise);
-    const state = await Promise.race([
-      secretReadAtLoad?.then(
-        () => 'answered',
-        () => 'failed',
-      ),
-      new Promise((resolve) => setImmediate(() => resolve('pending'))),
-    ]);
-    expect(state).toBe('pending');
-    // Let it end (the held connection cut, the retry refused) before the next test counts reads.
-    await secretsProxy.setMode('refuse');
-    await expect(secretReadAtLoad).rejects.toThrow();
-    await secretsProxy.setMode('forward');
-  });
-
-  it('is the read the first request uses: one GetSecretValue for the load and the first request', async () => {
+describe('the secret read at init', () => {
+  it('is read once for the init and the first request: one GetSecretValue', async () => {
     const { resources, queue } = await setUp(OLD);
     const reads = secretReads();
 
@@ -244,39 +212,5 @@ describe('the secret read at load (secret-at-load.ts)', () => {
     expect(response.statusCode).toBe(200);
     expect(await drainQueue(queue)).toHaveLength(1);
     expect(reads.count()).toBe(1);
-  });
-
-  it("starts nothing without Lambda's credentials in the environment; the SDK's chain reads the secret", async () => {
-    const { resources, queue } = await setUp(OLD);
-    const dir = mkdtempSync(join(tmpdir(), 'receiver-profile-'));
-    const credentialsFile = join(dir, 'credentials');
-    writeFileSync(
-      credentialsFile,
-      `[default]\naws_access_key_id = ${EMULATOR_CREDENTIALS.accessKeyId}\naws_secret_access_key = ${EMULATOR_CREDENTIALS.secretAccessKey}\n`,
-    );
-    const names = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SHARED_CREDENTIALS_FILE'] as const;
-    const saved = names.map((name) => [name, process.env[name]] as const);
-    delete process.env.AWS_ACCESS_KEY_ID;
-    delete process.env.AWS_SECRET_ACCESS_KEY;
-    process.env.AWS_SHARED_CREDENTIALS_FILE = credentialsFile;
-    const reads = secretReads();
-    try {
-      const handler = await coldStart(resources);
-      const { secretReadAtLoad } = await import('../../functions/receiver/secret-at-load.js');
-      expect(secretReadAtLoad).toBeUndefined();
-
-      const response = await handler(delivery(OLD));
-
-      expect(response.statusCode).toBe(200);
-      expect(await drainQueue(queue)).toHaveLength(1);
-      expect(reads.count()).toBe(1);
-    } finally {
-      reads.stop();
-      for (const [name, value] of saved) {
-        if (value === undefined) delete process.env[name];
-        else process.env[name] = value;
-      }
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { receiverBundle } from './receiver-bundle.js';
 
 export interface ReceiverChild {
   readonly url: string;
@@ -12,13 +13,14 @@ export interface ReceiverChild {
 
 const ENTRY = fileURLToPath(new URL('./receiver-process.ts', import.meta.url));
 
-/** Starts the receiver in a child process with `env` on top of this process's environment. */
+/** Starts the receiver's bundle in a child process with `env` on top of this process's environment. */
 export async function startReceiverChild(
   env: Record<string, string>,
   timeoutMs = 30_000,
 ): Promise<ReceiverChild> {
+  const bundle = await receiverBundle();
   const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, RECEIVER_BUNDLE: bundle, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -1,8 +1,9 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  SecretsManagerError,
+  SecretHasNoValueError,
   secretsManagerSource,
 } from '../../functions/receiver/adapters/secrets-manager-source.js';
 
@@ -46,12 +47,20 @@ async function fakeSecretsManager(
   return { endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, seen };
 }
 
+/** The SDK's client, as the handler configures it: two attempts, each bounded. */
 function source(endpoint: string) {
-  return secretsManagerSource({ secretArn: ARN, region: async () => 'eu-west-2', credentials, endpoint });
+  const client = new SecretsManagerClient({
+    region: 'eu-west-2',
+    credentials,
+    endpoint,
+    maxAttempts: 2,
+    requestHandler: { requestTimeout: 2_000, throwOnRequestTimeout: true },
+  });
+  return secretsManagerSource({ client, secretArn: ARN });
 }
 
 describe('secretsManagerSource', () => {
-  it('reads SecretString with one signed GetSecretValue call', async () => {
+  it('reads SecretString with one GetSecretValue call, signed by the SDK', async () => {
     const sm = await fakeSecretsManager([{ status: 200, body: { ARN, SecretString: 'whsec_value' } }]);
 
     const value = await source(sm.endpoint).fetch();
@@ -90,20 +99,34 @@ describe('secretsManagerSource', () => {
     const error = await source(missing.endpoint)
       .fetch()
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SecretsManagerError);
-    expect((error as SecretsManagerError).message).toBe(
-      'Secrets Manager answered 400 ResourceNotFoundException.',
-    );
+    expect(error).toBeInstanceOf(ResourceNotFoundException);
     expect(missing.seen).toHaveLength(1);
   });
 
   it('gives up after two attempts when Secrets Manager keeps failing', async () => {
     const down = await fakeSecretsManager([{ status: 503, body: { __type: 'ServiceUnavailable' } }]);
 
-    await expect(source(down.endpoint).fetch()).rejects.toThrow(
-      'Secrets Manager answered 503 ServiceUnavailable.',
-    );
+    await expect(source(down.endpoint).fetch()).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } });
     expect(down.seen).toHaveLength(2);
+  });
+
+  it('says the secret has no value when Secrets Manager answers with neither form', async () => {
+    const sm = await fakeSecretsManager([{ status: 200, body: { ARN } }]);
+
+    const error = await source(sm.endpoint)
+      .fetch()
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SecretHasNoValueError);
+  });
+
+  it('hands its signal to the SDK: an aborted read fails at once, without a request', async () => {
+    const sm = await fakeSecretsManager([{ status: 200, body: { SecretString: 'whsec_value' } }]);
+    const controller = new AbortController();
+    controller.abort(new Error('deadline'));
+
+    await expect(source(sm.endpoint).fetch({ signal: controller.signal })).rejects.toThrow();
+    expect(sm.seen).toHaveLength(0);
   });
 
   it('fails, without a value in the message, when nothing listens', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SecretUnavailableError } from '../../functions/receiver/core/errors.js';
-import { firstFetchFrom, parseSecretValue, WebhookSecrets } from '../../functions/receiver/core/secrets.js';
+import { parseSecretValue, WebhookSecrets } from '../../functions/receiver/core/secrets.js';
 import { FakeClock, FakeSecretSource } from '../helpers/fakes.js';
 
 const DESCRIPTION = 'the webhook secret arn:aws:secretsmanager:eu-west-2:123456789012:secret:cc-AbCdEf';
@@ -375,46 +375,5 @@ describe('WebhookSecrets: a secret that is removed', () => {
     expect(text(atFiveMinutes)).toEqual(['one']);
     expect(text(justBeforeTen)).toEqual(['one']);
     await expect(secrets.current()).rejects.toBeInstanceOf(SecretUnavailableError);
-  });
-});
-
-describe('firstFetchFrom: the first read already under way (secret-at-load)', () => {
-  it('answers the first fetch with the read that was started, and asks the source from then on', async () => {
-    const source = new FakeSecretSource('whsec_from_source');
-    const clock = new FakeClock();
-    const secrets = new WebhookSecrets({
-      source: firstFetchFrom(Promise.resolve('whsec_started_at_load'), source),
-      clock,
-    });
-
-    await secrets.prefetch();
-    expect((await secrets.current()).map(String)).toEqual(['whsec_started_at_load']);
-    expect(source.fetches).toBe(0);
-
-    clock.advance(61_000);
-    expect((await secrets.refreshIfStale())?.map(String)).toEqual(['whsec_from_source']);
-    expect(source.fetches).toBe(1);
-  });
-
-  it('treats a failed read at load like a failed read at init: the first request reads again at once', async () => {
-    const source = new FakeSecretSource('whsec_from_source');
-    const secrets = new WebhookSecrets({
-      source: firstFetchFrom(Promise.reject(new Error('connect ECONNREFUSED')), source),
-      clock: new FakeClock(),
-    });
-
-    await secrets.prefetch();
-    expect((await secrets.current()).map(String)).toEqual(['whsec_from_source']);
-    expect(source.fetches).toBe(1);
-  });
-
-  it('is the source itself when nothing was started', async () => {
-    const source = new FakeSecretSource('whsec_from_source');
-    const combined = firstFetchFrom(undefined, source);
-
-    expect(combined.description).toBe(source.description);
-    await expect(combined.fetch()).resolves.toBe('whsec_from_source');
-    await expect(combined.fetch()).resolves.toBe('whsec_from_source');
-    expect(source.fetches).toBe(2);
   });
 });

@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { LEDGER_ATTRIBUTES } from '../../../contract/ledger.js';
 import { type Clock, systemClock } from '../core/clock.js';
+import type { CallOptions } from '../core/deadline.js';
 import { LedgerError } from '../core/errors.js';
 import type { Claim, ClaimRequest, ClaimResult, CompleteResult, Ledger } from '../core/ports/ledger.js';
 
@@ -50,7 +51,7 @@ export class DynamoDbLedger implements Ledger {
     this.newToken = options.newToken ?? randomUUID;
   }
 
-  async claim(request: ClaimRequest): Promise<ClaimResult> {
+  async claim(request: ClaimRequest, options?: CallOptions): Promise<ClaimResult> {
     const now = this.clock.now();
     const nowSeconds = Math.floor(now / 1000);
     const leaseExpiresAt = now + this.options.leaseSeconds * 1000;
@@ -80,6 +81,7 @@ export class DynamoDbLedger implements Ledger {
           ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
+        { abortSignal: options?.signal },
       );
       const tookOver = result.Attributes !== undefined;
       return { outcome: 'claimed', claim: { key: request.key, token, tookOver } };
@@ -103,7 +105,7 @@ export class DynamoDbLedger implements Ledger {
     }
   }
 
-  async complete(claim: Claim): Promise<CompleteResult> {
+  async complete(claim: Claim, options?: CallOptions): Promise<CompleteResult> {
     const now = this.clock.now();
     try {
       await this.options.client.send(
@@ -120,6 +122,7 @@ export class DynamoDbLedger implements Ledger {
             ':token': { S: claim.token },
           },
         }),
+        { abortSignal: options?.signal },
       );
       return 'completed';
     } catch (error) {
@@ -128,7 +131,7 @@ export class DynamoDbLedger implements Ledger {
     }
   }
 
-  async release(claim: Claim): Promise<void> {
+  async release(claim: Claim, options?: CallOptions): Promise<void> {
     try {
       await this.options.client.send(
         new DeleteItemCommand({
@@ -138,6 +141,7 @@ export class DynamoDbLedger implements Ledger {
           ConditionExpression: 'claimToken = :token',
           ExpressionAttributeValues: { ':token': { S: claim.token } },
         }),
+        { abortSignal: options?.signal },
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return;

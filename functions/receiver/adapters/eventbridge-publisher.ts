@@ -1,4 +1,5 @@
 import { type EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import type { CallOptions } from '../core/deadline.js';
 import { PublishError } from '../core/errors.js';
 import type { BusEntry, Publisher, PublishReceipt } from '../core/ports/publisher.js';
 
@@ -36,7 +37,7 @@ function attemptsOf(error: unknown): number | undefined {
 export class EventBridgePublisher implements Publisher {
   constructor(private readonly options: EventBridgePublisherOptions) {}
 
-  async publish(entry: BusEntry): Promise<PublishReceipt> {
+  async publish(entry: BusEntry, options?: CallOptions): Promise<PublishReceipt> {
     const command = new PutEventsCommand({
       Entries: [
         {
@@ -48,13 +49,15 @@ export class EventBridgePublisher implements Publisher {
         },
       ],
     });
-    const result = await this.options.client.send(command).catch((error: unknown) => {
-      throw new PublishError(`PutEvents to ${this.options.eventBusName} failed.`, undefined, {
-        cause: error,
-        permanent: refusesTheEntry(error),
-        attempts: attemptsOf(error),
+    const result = await this.options.client
+      .send(command, { abortSignal: options?.signal })
+      .catch((error: unknown) => {
+        throw new PublishError(`PutEvents to ${this.options.eventBusName} failed.`, undefined, {
+          cause: error,
+          permanent: refusesTheEntry(error),
+          attempts: attemptsOf(error),
+        });
       });
-    });
     if ((result.FailedEntryCount ?? 0) > 0) {
       const failed = result.Entries?.find((e) => e.ErrorCode !== undefined);
       throw new PublishError(

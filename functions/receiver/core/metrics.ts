@@ -24,8 +24,6 @@ import {
 import type { Verdict } from '../../../contract/verdicts.js';
 import type { LogFields } from './logger.js';
 
-/** The error name (`errorName` in the log) of a failed PutEvents. */
-const PUBLISH_ERROR_NAME = 'PublishError';
 
 /** What one request contributes to the metrics. */
 export interface RequestSample {
@@ -41,7 +39,7 @@ export interface RequestSample {
 
 /**
  * What a request's log fields say about it, for the metrics: the receive path already records
- * everything needed (`eventType`, `verifyMs`, `errorName`), so metrics add no bookkeeping to it.
+ * everything needed (`eventType`, `verifyMs`, `publishFailed`), so metrics add no bookkeeping to it.
  *
  * @example
  * sampleOf({ provider: 'complycube', verdict: result.verdict, log: result.log, handlerMs: 41.2 });
@@ -59,7 +57,8 @@ export function sampleOf(input: {
     eventType: typeof log.eventType === 'string' ? log.eventType : undefined,
     handlerMs: input.handlerMs,
     verifyMs: typeof log.verifyMs === 'number' ? log.verifyMs : undefined,
-    publishFailed: input.verdict === 'failed' && log.errorName === PUBLISH_ERROR_NAME,
+    // Set by the receive path where PutEvents failed; no error name is matched.
+    publishFailed: input.verdict === 'failed' && log.publishFailed === true,
   };
 }
 

@@ -3,13 +3,16 @@ import type { SignatureVerification } from '../../../contract/env.js';
 import type { Verdict } from '../../../contract/verdicts.js';
 import type { ProviderEvent, WebhookProvider } from '../providers/provider.js';
 import type { Clock } from './clock.js';
+import type { CallOptions, Deadline } from './deadline.js';
 import {
   InProgressError,
+  LedgerError,
   MethodNotAllowedError,
   PayloadStoreError,
   PayloadTooLargeError,
   PublishError,
   ReceiverError,
+  SecretUnavailableError,
 } from './errors.js';
 import { describeError, type LogFields, type Logger } from './logger.js';
 import type { Ledger } from './ports/ledger.js';
@@ -86,24 +89,52 @@ export interface ReceiveResult {
 export const QUARANTINE_DETAIL_TYPE = 'Webhook Quarantined';
 
 /**
+ * Time kept back from every step before the release of a claim, so that a step the deadline cuts
+ * short still leaves the release its own time. A release is one DeleteItem: tens of milliseconds
+ * when DynamoDB answers, and bounded by what is left when it does not.
+ */
+export const RELEASE_RESERVE_MS = 1_500;
+
+/**
  * Takes one webhook delivery from request to answer: verify, claim, publish, complete.
  *
  * The order is what keeps the guarantees: nothing is written before the signature holds; the claim
  * is completed only after PutEvents succeeded; a failed publish releases the claim so the
  * provider's retry is processed. Never throws: every failure becomes an answer.
+ *
+ * With a `deadline`, every call to the outside world is bounded by it: a stalled one is cut short
+ * (its signal aborts, and the step stops waiting for it) with time left to release the claim, and
+ * the answer is a 503 of ours before the deadline. Without one, only the adapters' own timeouts
+ * bound the calls.
  */
-export async function receive(request: WebhookRequest, deps: ReceiveDependencies): Promise<ReceiveResult> {
+export async function receive(
+  request: WebhookRequest,
+  deps: ReceiveDependencies,
+  deadline?: Deadline,
+): Promise<ReceiveResult> {
   const fields: Record<string, string | number | boolean | undefined> = { provider: deps.provider.name };
   try {
-    return await handle(request, deps, fields);
+    return await handle(request, { ...deps, deadline }, fields);
   } catch (error) {
     return errorResult(error, fields);
   }
 }
 
+type Steps = ReceiveDependencies & { readonly deadline: Deadline | undefined };
+
+/** `call` bounded by the request's deadline (less `reserveMs`), or as it is without one. */
+function step<T>(
+  deps: Steps,
+  call: (options: CallOptions) => Promise<T>,
+  options: { readonly reserveMs: number; readonly onExpiry: () => Error },
+): Promise<T> {
+  if (deps.deadline === undefined) return call({});
+  return deps.deadline.bound((signal) => call({ signal }), options);
+}
+
 async function handle(
   request: WebhookRequest,
-  deps: ReceiveDependencies,
+  deps: Steps,
   fields: Record<string, string | number | boolean | undefined>,
 ): Promise<ReceiveResult> {
   const { provider } = deps;
@@ -160,7 +191,7 @@ async function handle(
 
 async function verify(
   request: WebhookRequest,
-  deps: ReceiveDependencies,
+  deps: Steps,
   fields: Record<string, string | number | boolean | undefined>,
 ): Promise<void> {
   // Both the operator and the provider definition must allow it; config.ts refuses the mismatch
@@ -175,11 +206,22 @@ async function verify(
   }
   // Format first: a malformed header is refused without touching the secret or hashing the body.
   const received = readSignature(deps.provider, request.headers);
-  let index = matchSecret(received, request.body, await deps.secrets.current());
+  const secrets = await step(deps, (options) => deps.secrets.current(options), {
+    reserveMs: 0,
+    onExpiry: () =>
+      new SecretUnavailableError('Reading the webhook secret did not finish in the time this request had.'),
+  });
+  let index = matchSecret(received, request.body, secrets);
   if (index === -1) {
     // Perhaps the secret was rotated since we cached it. A failed refresh keeps the cached copy:
     // the request is then refused as forged, and the provider retries it if it was authentic.
-    const refreshed = await deps.secrets.refreshIfStale().catch((error: unknown) => {
+    const refreshed = await step(deps, (options) => deps.secrets.refreshIfStale(options), {
+      reserveMs: 0,
+      onExpiry: () =>
+        new SecretUnavailableError(
+          'Re-reading the webhook secret did not finish in the time this request had.',
+        ),
+    }).catch((error: unknown) => {
       deps.logger.warn('could not refresh the webhook secret', { ...fields, ...describeError(error) });
       return undefined;
     });
@@ -223,7 +265,7 @@ function readBody(body: Buffer, provider: WebhookProvider): ReadBody {
  */
 function quarantine(
   request: WebhookRequest,
-  deps: ReceiveDependencies,
+  deps: Steps,
   fields: Record<string, string | number | boolean | undefined>,
   reason: string,
   bodySha256: string,
@@ -302,15 +344,25 @@ interface Delivery {
 
 async function deliver(
   delivery: Delivery,
-  deps: ReceiveDependencies,
+  deps: Steps,
   fields: Record<string, string | number | boolean | undefined>,
 ): Promise<ReceiveResult> {
   const { ledger, publisher, logger } = deps;
-  const claimed = await ledger.claim({
-    key: delivery.key,
-    eventType: delivery.entry.detailType,
-    bodySha256: delivery.bodySha256,
-  });
+  const claimed = await step(
+    deps,
+    (options) =>
+      ledger.claim(
+        { key: delivery.key, eventType: delivery.entry.detailType, bodySha256: delivery.bodySha256 },
+        options,
+      ),
+    {
+      // Nothing to release if the claim is cut short: a claim that landed all the same holds its
+      // key until its lease runs out, and the provider's retry then takes it over.
+      reserveMs: 0,
+      onExpiry: () =>
+        new LedgerError(`Claiming ${delivery.key} did not finish in the time this request had.`),
+    },
+  );
 
   if (claimed.outcome === 'duplicate') {
     if (claimed.bodySha256 !== undefined && claimed.bodySha256 !== delivery.bodySha256) {
@@ -338,25 +390,45 @@ async function deliver(
   const { claim } = claimed;
   if (claim.tookOver) fields.tookOver = true;
   let accepted = delivery.accepted;
+  const publish = (entry: BusEntry) =>
+    step(deps, (options) => publisher.publish(entry, options), {
+      reserveMs: RELEASE_RESERVE_MS,
+      onExpiry: () => {
+        // An attempt cut short may have reached the bus all the same (README, "Guarantees").
+        fields.publishCutShort = true;
+        return new PublishError('PutEvents did not finish in the time this request had.');
+      },
+    });
   try {
     try {
-      const receipt = await publisher.publish(await fitForBus(delivery, deps, fields));
+      const receipt = await publish(await fitForBus(delivery, deps, fields));
       // A retried PutEvents may have reached the bus on the attempt that seemed to fail.
       if (receipt.attempts > 1) fields.publishAttempts = receipt.attempts;
     } catch (error) {
       // An attempt before the one that failed may have reached the bus (README, "Guarantees").
       if (error instanceof PublishError && (error.attempts ?? 1) > 1) fields.publishAttempts = error.attempts;
-      if (delivery.fallback === undefined || !(error instanceof PublishError) || !error.permanent)
+      if (delivery.fallback === undefined || !(error instanceof PublishError) || !error.permanent) {
+        if (error instanceof PublishError) fields.publishFailed = true;
         throw error;
+      }
       const reason = `rejected_by_bus:${error.errorCode ?? errorName(error.cause)}`;
       fields.quarantineReason = reason;
       // The quarantine entry carries the body too, so it may need the payload store as well.
-      await publisher.publish(await fitForBus({ ...delivery, ...delivery.fallback(reason) }, deps, fields));
+      await publish(await fitForBus({ ...delivery, ...delivery.fallback(reason) }, deps, fields)).catch(
+        (fallbackError: unknown) => {
+          if (fallbackError instanceof PublishError) fields.publishFailed = true;
+          throw fallbackError;
+        },
+      );
       accepted = quarantined(reason);
     }
   } catch (error) {
     try {
-      await ledger.release(claim);
+      await step(deps, (options) => ledger.release(claim, options), {
+        reserveMs: 0,
+        onExpiry: () =>
+          new LedgerError(`Releasing ${claim.key} did not finish in the time this request had.`),
+      });
     } catch (releaseError) {
       // The claim stays until its lease runs out; until then retries get 409, then take it over.
       logger.error('could not release the claim after a failed publish', {
@@ -368,7 +440,10 @@ async function deliver(
   }
 
   try {
-    const completed = await ledger.complete(claim);
+    const completed = await step(deps, (options) => ledger.complete(claim, options), {
+      reserveMs: 0,
+      onExpiry: () => new LedgerError(`Completing ${claim.key} did not finish in the time this request had.`),
+    });
     if (completed === 'lease_lost') {
       logger.warn('claim was taken over before completion; the event may be published twice', fields);
       fields.leaseLost = true;
@@ -397,7 +472,7 @@ async function deliver(
  */
 async function fitForBus(
   delivery: Delivery,
-  deps: ReceiveDependencies,
+  deps: Steps,
   fields: Record<string, string | number | boolean | undefined>,
 ): Promise<BusEntry> {
   const max = deps.limits?.maxEntryBytes ?? DEFAULT_LIMITS.maxEntryBytes;
@@ -409,10 +484,15 @@ async function fitForBus(
   const day = new Date(deps.clock.now()).toISOString().slice(0, 10);
   // Quarantined bodies live apart, so subscribers (granted `<provider>/*`) cannot read them.
   const prefix = delivery.entry.source === deps.provider.quarantineSource ? 'quarantine/' : '';
-  const stored = await deps.payloadStore.put(
-    `${prefix}${deps.provider.name}/${day}/${delivery.bodySha256}`,
-    delivery.body,
-    'application/octet-stream',
+  const { payloadStore } = deps;
+  const key = `${prefix}${deps.provider.name}/${day}/${delivery.bodySha256}`;
+  const stored = await step(
+    deps,
+    (options) => payloadStore.put(key, delivery.body, 'application/octet-stream', options),
+    {
+      reserveMs: RELEASE_RESERVE_MS,
+      onExpiry: () => new PayloadStoreError(`Storing ${key} did not finish in the time this request had.`),
+    },
   );
   fields.payloadStored = stored.key;
   return delivery.pointer(stored);

@@ -1,25 +1,7 @@
 import { type Clock, systemClock } from './clock.js';
+import type { CallOptions } from './deadline.js';
 import { SecretUnavailableError } from './errors.js';
 import type { SecretSource } from './ports/secret-source.js';
-
-/**
- * `source`, except that its first fetch is `started`, one already under way (see
- * `secret-at-load.ts`); every later fetch asks `source`. Without `started`, `source` itself.
- *
- * @example
- * const source = firstFetchFrom(secretReadAtLoad, secretsManagerSource(options));
- */
-export function firstFetchFrom(started: Promise<string> | undefined, source: SecretSource): SecretSource {
-  let pending = started;
-  return {
-    description: source.description,
-    fetch(): Promise<string> {
-      const first = pending;
-      pending = undefined;
-      return first ?? source.fetch();
-    },
-  };
-}
 
 /**
  * Reads the stored value into the list of accepted webhook secrets.
@@ -109,8 +91,8 @@ export class WebhookSecrets {
     this.maxAgeMs = options.maxAgeMs ?? 300_000;
   }
 
-  /** The cached secrets, fetching them on first use. */
-  async current(): Promise<readonly Buffer[]> {
+  /** The cached secrets, fetching them on first use; `signal` gives up on a fetch this call starts. */
+  async current(options?: CallOptions): Promise<readonly Buffer[]> {
     const cached = this.cached;
     if (cached !== undefined) {
       const now = this.clock.now();
@@ -123,7 +105,7 @@ export class WebhookSecrets {
       ) {
         return cached.secrets;
       }
-      return this.load().catch((error: unknown) => {
+      return this.load(options).catch((error: unknown) => {
         // Secrets Manager answered with a value that is not a secret (emptied, reset to a
         // placeholder): the cache is gone and nothing verifies. Unreachable: the old copy serves
         // for one more `maxAgeMs` at most, then requests get 503 until it can be read.
@@ -135,7 +117,7 @@ export class WebhookSecrets {
     const failure = this.failure;
     if (failure !== undefined && this.clock.now() - failure.at < this.retryFailureAfterMs)
       throw failure.error;
-    return this.load();
+    return this.load(options);
   }
 
   /**
@@ -143,9 +125,9 @@ export class WebhookSecrets {
    * the new secrets; `undefined` when it is too soon to ask again. Throws if the fetch fails; the
    * cached secrets stay in use.
    */
-  async refreshIfStale(): Promise<readonly Buffer[] | undefined> {
+  async refreshIfStale(options?: CallOptions): Promise<readonly Buffer[] | undefined> {
     if (this.clock.now() - this.lastAttemptAt < this.refreshAfterMs) return undefined;
-    return this.load();
+    return this.load(options);
   }
 
   /** Starts the first fetch early (during Lambda init); a failure is retried on the first request. */
@@ -159,20 +141,20 @@ export class WebhookSecrets {
     }
   }
 
-  private load(): Promise<readonly Buffer[]> {
-    // Concurrent callers share one fetch.
-    this.inflight ??= this.fetchAndParse().finally(() => {
+  private load(options?: CallOptions): Promise<readonly Buffer[]> {
+    // Concurrent callers share one fetch (in Lambda there is one request at a time).
+    this.inflight ??= this.fetchAndParse(options).finally(() => {
       this.inflight = undefined;
     });
     return this.inflight;
   }
 
-  private async fetchAndParse(): Promise<readonly Buffer[]> {
+  private async fetchAndParse(options?: CallOptions): Promise<readonly Buffer[]> {
     this.lastAttemptAt = this.clock.now();
     try {
       let value: string;
       try {
-        value = await this.source.fetch();
+        value = await this.source.fetch(options);
       } catch (error) {
         throw new SecretUnavailableError(`Could not read ${this.source.description}.`, { cause: error });
       }

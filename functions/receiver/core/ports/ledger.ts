@@ -1,3 +1,5 @@
+import type { CallOptions } from '../deadline.js';
+
 /**
  * The idempotency ledger: who has taken an event id, and whether it reached the bus.
  *
@@ -12,11 +14,11 @@
  * be claimed again.
  */
 export interface Ledger {
-  claim(request: ClaimRequest): Promise<ClaimResult>;
+  claim(request: ClaimRequest, options?: CallOptions): Promise<ClaimResult>;
   /** Marks a claim completed. Called only after the event is on the bus. */
-  complete(claim: Claim): Promise<CompleteResult>;
+  complete(claim: Claim, options?: CallOptions): Promise<CompleteResult>;
   /** Removes a claim so the provider's retry is processed. Only removes the caller's own claim. */
-  release(claim: Claim): Promise<void>;
+  release(claim: Claim, options?: CallOptions): Promise<void>;
 }
 
 export interface ClaimRequest {

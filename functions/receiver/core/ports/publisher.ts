@@ -1,3 +1,5 @@
+import type { CallOptions } from '../deadline.js';
+
 /** One event for the bus. */
 export interface BusEntry {
   readonly source: string;
@@ -18,5 +20,5 @@ export interface PublishReceipt {
 
 /** Puts events on the bus. Resolves only once the bus has accepted the entry. */
 export interface Publisher {
-  publish(entry: BusEntry): Promise<PublishReceipt>;
+  publish(entry: BusEntry, options?: CallOptions): Promise<PublishReceipt>;
 }
