@@ -158,7 +158,8 @@ export interface WebhookReceiverProps {
    * or to one that failed (`npx complycube-webhooks replay`). Only the provider's own source is
    * archived. `true` makes a bus that cannot have an archive here (another account or region) an
    * error instead of a warning.
-   * @default true
+   * @default - an archive when the bus is in this stack's account and region; on a bus elsewhere,
+   * a warning and no archive (where `true` is an error)
    */
   readonly archive?: boolean;
   /**
@@ -172,8 +173,11 @@ export interface WebhookReceiverProps {
 const DEFAULT_RETENTION = Duration.days(30);
 /** Under ComplyCube's 15 s, so the provider never gives up on an attempt we are still working on. */
 const FUNCTION_TIMEOUT = Duration.seconds(10);
-/** Longer than the function timeout, so a live attempt's claim is never taken over. */
-const CLAIM_LEASE = Duration.seconds(30);
+/**
+ * Longer than the function timeout, so a live attempt's claim is never taken over; the function
+ * refuses a lease shorter than its timeout plus `LEASE_MARGIN_SECONDS` (`FUNCTION_TIMEOUT_SECONDS`).
+ */
+const CLAIM_LEASE = FUNCTION_TIMEOUT.plus(Duration.seconds(20));
 
 /**
  * A webhook front door: a function URL that verifies each delivery's signature, records its id in
@@ -284,6 +288,7 @@ export class WebhookReceiver extends Construct {
         [ENV.secretArn]: this.webhookSecret.secretArn,
         [ENV.retentionDays]: String(retentionDays),
         [ENV.leaseSeconds]: String(CLAIM_LEASE.toSeconds()),
+        [ENV.functionTimeoutSeconds]: String(FUNCTION_TIMEOUT.toSeconds()),
         ...(maxBodyBytes === undefined ? {} : { [ENV.maxBodyBytes]: String(maxBodyBytes) }),
         [ENV.signatureVerification]: signatureVerification,
         [ENV.payloadBucket]: this.largePayloadBucket.bucketName,
@@ -296,6 +301,9 @@ export class WebhookReceiver extends Construct {
     this.table.grant(this.function, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem');
     this.eventBus.grantPutEventsTo(this.function);
     this.webhookSecret.grantRead(this.function);
+    // grantRead hands an imported customer-managed key's decrypt grant to a principal that
+    // adds nothing to the role: ask the key directly, or GetSecretValue is refused.
+    this.webhookSecret.encryptionKey?.grantDecrypt(this.function);
     this.function.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject'],

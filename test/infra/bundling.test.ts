@@ -1,11 +1,12 @@
 /**
- * The bundle `npm run bench` measures is the bundle the stack deploys, and the SDK code the
- * substitutes in `infra/bundling.ts` replace is really gone from it.
+ * The bundle `npm run bench` measures (and the integration tests run) is the bundle the stack
+ * deploys, and the SDK code the substitutes in `infra/bundling.ts` replace is really gone from it.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { build, type Metafile } from 'esbuild';
@@ -73,26 +74,26 @@ describe('the function bundle', () => {
     expect(functionBundling('receiver').esbuildArgs?.['--alias']).toEqual(aliases(RECEIVER_SUBSTITUTES));
   });
 
-  it("keeps the receiver's own tuning out of other functions, which may import or use anything", () => {
-    const general = functionBundling();
-    expect(general.define ?? {}).toEqual({});
-    expect(Object.keys(BUNDLE_SUBSTITUTES).filter((name) => name.startsWith('node:'))).toEqual(['node:http']);
-    expect(
-      Object.keys(RECEIVER_SUBSTITUTES)
-        .filter((name) => name.startsWith('node:'))
-        .sort(),
-    ).toEqual([
-      'node:crypto',
-      'node:fs',
-      'node:fs/promises',
+  it("keeps the receiver's own tuning out of other functions, unless one opts in to the credentials", () => {
+    const aliasNames = (options: ReturnType<typeof functionBundling>) =>
+      ((options.esbuildArgs?.['--alias'] ?? []) as string[]).map((alias) => alias.split('=')[0]);
+    expect(Object.keys(BUNDLE_SUBSTITUTES)).toEqual(['node:http']);
+    expect(aliasNames(functionBundling())).toEqual(['node:http']);
+    expect(aliasNames(functionBundling('function', { envCredentialsOnly: true }))).toEqual([
       'node:http',
-      'node:https',
-      'node:os',
-      'node:path',
-      'node:process',
-      'node:stream',
+      '@aws-sdk/credential-provider-node',
     ]);
-    expect(functionBundling('receiver').define).toEqual({ ReadableStream: 'undefined' });
+    expect(Object.keys(RECEIVER_SUBSTITUTES).sort()).toEqual(
+      [
+        '@aws-sdk/credential-provider-node',
+        '@aws-sdk/endpoint-cache',
+        '@smithy/core/event-streams',
+        'node:http',
+      ].sort(),
+    );
+    // Nothing is defined away: every global reads as Node has it.
+    expect(functionBundling('receiver').define ?? {}).toEqual({});
+    expect(functionBundling().define ?? {}).toEqual({});
   });
 
   it('leaves out the credential chain Lambda does not use, event streams and the endpoint cache', () => {
@@ -106,43 +107,40 @@ describe('the function bundle', () => {
     expect(from('mnemonist/')).toEqual([]);
     // What stands in for them, and the one credential provider Lambda needs.
     expect(from('functions/bundle-substitutes/').sort()).toEqual(
-      [
-        ...Object.values(RECEIVER_SUBSTITUTES).map((path) => path.slice(path.indexOf('functions/'))),
-        'functions/bundle-substitutes/require-builtin.ts',
-      ].sort(),
+      [...Object.values(RECEIVER_SUBSTITUTES).map((path) => path.slice(path.indexOf('functions/')))].sort(),
     );
     expect(from('@aws-sdk/credential-provider-env/').length).toBeGreaterThan(0);
   });
 
-  it('loads every Node.js built-in with require: the one ES module import is node:module, for require', () => {
+  it("hands every import of node:http Node's own module, and imports it nowhere as an ES module", () => {
     const code = built.toString('utf8');
-    const imported = [
-      ...code.matchAll(/(?:^|[;}\s])import\s*(?:[\w$*{},\s]+?\s*from\s*)?["']([^"']+)["']/g),
-    ].map((match) => match[1]);
-    expect(imported.length).toBeGreaterThan(0);
-    expect(new Set(imported)).toEqual(new Set(['node:module']));
-    // Dynamic imports of built-ins are left alone only where the SDK needs one in a mode Lambda
-    // runs in rarely (async_hooks, for Lambda managed instances).
-    const dynamic = [...code.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)].map((match) => match[1]);
-    expect(dynamic.every((name) => name === 'node:async_hooks')).toBe(true);
-    for (const name of ['node:http', 'node:https', 'node:crypto', 'node:fs', 'node:process', 'node:stream']) {
-      expect(code).toContain(`("${name}")`);
-    }
+    expect(code).not.toMatch(/from\s*["']node:http["']/);
+    expect(code).toContain('getBuiltinModule("node:http")');
   });
 
-  it('reads ReadableStream only where a typeof check guards it, so defining it as undefined is safe', async () => {
-    const outfile = join(mkdtempSync(join(tmpdir(), 'esbuild-streams-')), 'index.mjs');
-    const options = esbuildOptions(ENTRY, outfile, 'receiver');
-    await build({ ...options, define: {}, minify: false, sourcemap: false, logLevel: 'error' });
-    const uses = readFileSync(outfile, 'utf8')
-      .split('\n')
-      .filter((line) => /(?<![\w$.])ReadableStream\b/.test(line));
-    expect(uses.length).toBeGreaterThan(0);
-    for (const line of uses) expect(line).toMatch(/typeof ReadableStream [!=]==? "(?:function|undefined)"/);
-    // And with the define, nothing of it is left, and nothing uses undefined as a stream class.
-    expect(built.toString('utf8')).not.toMatch(/(?<![\w$.])ReadableStream\b/);
-    await build({ ...options, minify: false, sourcemap: false, logLevel: 'error' });
-    const defined = readFileSync(outfile, 'utf8');
-    expect(defined).not.toMatch(/instanceof void 0|new \(void 0\)|\(void 0\)[.(]/);
+  it('gives a CommonJS dependency any export of node:http it reads, not undefined', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'esbuild-cjs-'));
+    // A dependency in CommonJS that reads exports nobody listed, the way a package from npm may.
+    writeFileSync(
+      join(dir, 'dep.cjs'),
+      "const http = require('node:http');\n" +
+        'module.exports = { setMaxIdleHTTPParsers: http.setMaxIdleHTTPParsers, globalAgent: http.globalAgent };\n',
+    );
+    writeFileSync(
+      join(dir, 'entry.mjs'),
+      "import dep from './dep.cjs';\nimport { validateHeaderValue } from 'node:http';\nexport { dep, validateHeaderValue };\n",
+    );
+    const outfile = join(dir, 'out', 'index.mjs');
+    await build({ ...esbuildOptions(join(dir, 'entry.mjs'), outfile), logLevel: 'silent' });
+
+    const bundled = (await import(pathToFileURL(outfile).href)) as {
+      dep: { setMaxIdleHTTPParsers: unknown; globalAgent: unknown };
+      validateHeaderValue: unknown;
+    };
+
+    const http = createRequire(import.meta.url)('node:http') as typeof import('node:http');
+    expect(bundled.dep.setMaxIdleHTTPParsers).toBe(http.setMaxIdleHTTPParsers);
+    expect(bundled.dep.globalAgent).toBe(http.globalAgent);
+    expect(bundled.validateHeaderValue).toBe(http.validateHeaderValue);
   });
 });

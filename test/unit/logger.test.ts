@@ -49,4 +49,19 @@ describe('jsonLogger', () => {
     expect(lines[0]?.endsWith('\n')).toBe(true);
     expect(JSON.parse(lines[0] ?? '')).toMatchObject({ level: 'warn', message: 'careful', eventId: 'e1' });
   });
+
+  it('keeps its own level, message and time whatever the fields or embedded members are called', () => {
+    const lines: string[] = [];
+    const logger = jsonLogger((line) => lines.push(line));
+
+    logger.error(
+      'webhook',
+      { level: 'info', message: 'all fine', time: 'yesterday', eventId: 'e1' },
+      { level: 'debug' },
+    );
+
+    const line = JSON.parse(lines[0] ?? '') as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'error', message: 'webhook', eventId: 'e1' });
+    expect(line.time).toMatch(/^\d{4}-\d{2}-\d{2}T/);
+  });
 });

@@ -13,10 +13,23 @@ export interface Logger {
   error(message: string, fields?: LogFields, embedded?: EmbeddedMembers): void;
 }
 
-/** One JSON object per line on stdout, which Lambda sends to CloudWatch Logs as is. */
+/** Members every line has, which no field may replace: a line's level is what alarms filter on. */
+const RESERVED: ReadonlySet<string> = new Set(['level', 'message', 'time']);
+
+/**
+ * One JSON object per line on stdout, which Lambda sends to CloudWatch Logs as is. `level`,
+ * `message` and `time` are the logger's own: a field of that name is left out, never written over them.
+ */
 export function jsonLogger(write: (line: string) => void = (line) => process.stdout.write(line)): Logger {
   const emit = (level: string, message: string, fields?: LogFields, embedded?: EmbeddedMembers): void => {
-    write(`${JSON.stringify({ level, message, ...fields, ...embedded, time: new Date().toISOString() })}\n`);
+    const line: Record<string, unknown> = { level, message };
+    for (const members of [fields, embedded]) {
+      for (const [name, value] of Object.entries(members ?? {})) {
+        if (!RESERVED.has(name)) line[name] = value;
+      }
+    }
+    line.time = new Date().toISOString();
+    write(`${JSON.stringify(line)}\n`);
   };
   return {
     info: (message, fields, embedded) => emit('info', message, fields, embedded),
