@@ -16,16 +16,20 @@ export interface BudgetInput {
   readonly rawBytes: number;
   readonly gzipBytes: number;
   readonly loadRatio: number;
-  readonly loadAndFirstRatio: number;
   readonly warmCpuMsAt2KB: number;
   readonly peakRssMiB: number;
 }
 
+/**
+ * The budget (issue 14): room in the bundle for the SDK's own clients, a cold load at most half
+ * the naive bundle's, and the warm and memory lines as before. "Load + first request" is no line:
+ * the baseline shares the source, so the first request costs the same in both and no bundling can
+ * halve it. The floor (a hello-world module loaded the same way) is reported beside, not judged.
+ */
 const LIMITS = {
-  rawKB: 230,
-  gzipKB: 75,
+  rawKB: 300,
+  gzipKB: 95,
   loadRatio: 0.5,
-  loadAndFirstRatio: 0.65,
   warmCpuMs: 3.5,
   peakRssMB: 80,
 } as const;
@@ -35,7 +39,7 @@ const LIMITS = {
  * report them; ratios are the tuned bundle's median over the baseline's.
  *
  * @example
- * checkBudget({ rawBytes: 220_000, gzipBytes: 68_000, loadRatio: 0.4, loadAndFirstRatio: 0.6, warmCpuMsAt2KB: 1, peakRssMiB: 70 })
+ * checkBudget({ rawBytes: 250_000, gzipBytes: 78_000, loadRatio: 0.4, warmCpuMsAt2KB: 1, peakRssMiB: 70 })
  *   .every((line) => line.pass); // true
  */
 export function checkBudget(input: BudgetInput): BudgetLine[] {
@@ -50,7 +54,6 @@ export function checkBudget(input: BudgetInput): BudgetLine[] {
     line('bundle size', LIMITS.rawKB, round1(input.rawBytes / KIB), 'KB'),
     line('bundle size, gzip', LIMITS.gzipKB, round1(input.gzipBytes / KIB), 'KB'),
     line('cold load vs baseline', LIMITS.loadRatio, input.loadRatio, '×'),
-    line('load + first request vs baseline', LIMITS.loadAndFirstRatio, input.loadAndFirstRatio, '×'),
     line('warm CPU per request, 2 KB (p50)', LIMITS.warmCpuMs, input.warmCpuMsAt2KB, 'ms'),
     line('peak RSS', LIMITS.peakRssMB, input.peakRssMiB, 'MB'),
   ];

@@ -37,7 +37,11 @@ export interface PackageShare {
 export interface Bundles {
   readonly tuned: BuiltBundle & { readonly packages: readonly PackageShare[] };
   readonly baseline: BuiltBundle;
+  /** A hello-world handler with the options of any function: the floor of a cold load. */
+  readonly floor: BuiltBundle;
 }
+
+const FLOOR_ENTRY = fileURLToPath(new URL('./workers/hello-world.ts', import.meta.url));
 
 /**
  * Builds the tuned and the baseline bundle into `dir`.
@@ -65,9 +69,13 @@ export async function buildBundles(dir: string): Promise<Bundles> {
     logLevel: 'error',
   });
 
+  const floorFile = join(dir, 'floor', 'index.mjs');
+  await build({ ...esbuildOptions(FLOOR_ENTRY, floorFile), logLevel: 'error' });
+
   return {
     tuned: { ...(await sizes(tunedFile)), packages: packageShares(tuned.metafile) },
     baseline: await sizes(baselineFile),
+    floor: await sizes(floorFile),
   };
 }
 
@@ -101,27 +109,15 @@ async function sizes(file: string): Promise<BuiltBundle> {
 const TOP_LEVEL_AWAIT = /^await\s+([^;]+);[ \t]*$/gm;
 
 /**
- * The rewrite that lets the receiver's modules with top-level `await x;` statements be bundled to
- * CommonJS, which cannot pause a module's evaluation:
- *
- * - in `handler.ts`, the work it awaits at load (the secret) is collected into the exported
- *   `ready`, which the cold-start harness awaits as part of the load;
- * - in `secret-at-load.ts`, the pause that lets the rest of an ES module bundle evaluate while the
- *   secret's request is on its way is dropped: the request starts and evaluation goes on, as it
- *   would in CommonJS (its answer is part of `ready` through the handler).
+ * The rewrite that lets the receiver's handler, with its top-level `await x;` statements, be
+ * bundled to CommonJS, which cannot pause a module's evaluation: the work it awaits at load (the
+ * secret) is collected into the exported `ready`, which the cold-start harness awaits as part of
+ * the load.
  */
 function topLevelAwaitAsReady(): Plugin {
   return {
     name: 'top-level-await-as-ready',
     setup(builder) {
-      builder.onLoad({ filter: /functions[\\/]receiver[\\/]secret-at-load\.ts$/ }, async (args) => {
-        const source = await readFile(args.path, 'utf8');
-        const contents = source.replace(
-          TOP_LEVEL_AWAIT,
-          (_statement, expression: string) => `void ${expression};`,
-        );
-        return { contents, loader: 'ts', resolveDir: dirname(args.path) };
-      });
       builder.onLoad({ filter: /functions[\\/]receiver[\\/]handler\.ts$/ }, async (args) => {
         const source = await readFile(args.path, 'utf8');
         const rewritten = source.replace(

@@ -24,6 +24,10 @@ export interface ColdStartResult {
   readonly runs: number;
   readonly tuned: ColdStartSide;
   readonly baseline: ColdStartSide;
+  /** A hello-world handler module, bundled and loaded the same way, in the same rounds. */
+  readonly floor: { readonly loadMs: Spread; readonly bootMs: Spread };
+  /** The tuned bundle's median load above the floor's: what the receiver's own load costs. */
+  readonly aboveFloorMs: number;
   /** Median over the rounds of tuned over baseline, each round's two starts run back to back. */
   readonly ratio: { readonly load: number; readonly loadAndFirst: number; readonly firstRequest: number };
   /** Tuned median over baseline median. */
@@ -36,6 +40,7 @@ export interface ColdStartPlan {
   readonly serveScript: string;
   readonly tunedBundle: string;
   readonly baselineBundle: string;
+  readonly floorBundle: string;
   readonly env: Readonly<Record<string, string>>;
   readonly nextEvent: () => LambdaFunctionURLEvent;
   readonly progress: (message: string) => void;
@@ -64,16 +69,28 @@ export async function measureColdStarts(plan: ColdStartPlan): Promise<ColdStartR
       timeoutMs: 60_000,
     });
   };
+  const floorStart = (): Promise<ColdStartSample> =>
+    runWorker<ColdStartSample>({
+      node: plan.node,
+      script: plan.serveScript,
+      input: { mode: 'load-only', bundle: plan.floorBundle } satisfies ServeInput,
+      env: plan.env,
+      timeoutMs: 60_000,
+    });
+  const floorSamples: ColdStartSample[] = [];
   // The first start of each reads the bundle from disk and meets the emulators cold: not a sample.
   await start('tuned');
   await start('baseline');
+  await floorStart();
   for (let run = 0; run < plan.runs; run++) {
     const order = run % 2 === 0 ? (['tuned', 'baseline'] as const) : (['baseline', 'tuned'] as const);
     for (const which of order) samples[which].push(await start(which));
+    floorSamples.push(await floorStart());
     plan.progress(`cold start ${run + 1}/${plan.runs}`);
   }
   const tuned = summarise(samples.tuned);
   const baseline = summarise(samples.baseline);
+  const floor = summarise(floorSamples);
   const paired = (figure: (sample: ColdStartSample) => number): number =>
     round(
       median(
@@ -89,6 +106,8 @@ export async function measureColdStarts(plan: ColdStartPlan): Promise<ColdStartR
     runs: plan.runs,
     tuned,
     baseline,
+    floor: { loadMs: floor.loadMs, bootMs: floor.bootMs },
+    aboveFloorMs: round(tuned.loadMs.median - floor.loadMs.median),
     ratio: {
       load: paired((s) => s.loadMs),
       loadAndFirst: paired((s) => s.loadMs + s.firstRequestMs),

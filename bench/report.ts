@@ -102,6 +102,7 @@ export function formatReport(result: BenchResult): string {
           ms(cold.baseline.loadAndFirstMs.median),
           ms(cold.baseline.bootMs.median),
         ],
+        ['floor (hello-world module)', ms(cold.floor.loadMs.median), '', '', ms(cold.floor.bootMs.median)],
         [
           'ratio (paired)',
           times(cold.ratio.load),
@@ -117,7 +118,7 @@ export function formatReport(result: BenchResult): string {
           '',
         ],
       ],
-    )}`,
+    )}\n\nThe tuned bundle loads ${ms(cold.aboveFloorMs)} above the floor, a handler that does nothing, bundled and loaded the same way in the same rounds: no receiver loads faster than the floor.`,
   );
 
   sections.push(

@@ -57,6 +57,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       serveScript,
       tunedBundle: bundles.tuned.file,
       baselineBundle: bundles.baseline.file,
+      floorBundle: bundles.floor.file,
       env: stage.receiverEnv,
       nextEvent,
       progress,
@@ -108,7 +109,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResult> {
       rawBytes: bundles.tuned.rawBytes,
       gzipBytes: bundles.tuned.gzipBytes,
       loadRatio: coldStart.ratio.load,
-      loadAndFirstRatio: coldStart.ratio.loadAndFirst,
       warmCpuMsAt2KB: warm2KB.cpuMs.p50,
       peakRssMiB: memory.peakRssMiB,
     });

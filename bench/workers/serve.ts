@@ -20,6 +20,8 @@ const bootMs = performance.now();
 /** What the parent asks for. */
 export type ServeInput =
   | { readonly mode: 'cold-start'; readonly bundle: string; readonly event: LambdaFunctionURLEvent }
+  /** The floor: load a module (the hello-world handler) and nothing else. */
+  | { readonly mode: 'load-only'; readonly bundle: string }
   | {
       readonly mode: 'throughput';
       readonly bundle: string;
@@ -161,6 +163,17 @@ async function coldStart(input: Extract<ServeInput, { mode: 'cold-start' }>): Pr
   };
 }
 
+async function loadOnly(input: Extract<ServeInput, { mode: 'load-only' }>): Promise<ColdStartSample> {
+  const started = performance.now();
+  await loadHandler(input.bundle);
+  return {
+    bootMs,
+    loadMs: performance.now() - started,
+    firstRequestMs: 0,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
 async function throughput(input: Extract<ServeInput, { mode: 'throughput' }>): Promise<ThroughputSample> {
   const events = JSON.parse(readFileSync(input.eventsFile, 'utf8')) as LambdaFunctionURLEvent[];
   const needed = input.warmup + input.requests;
@@ -215,7 +228,12 @@ async function throughput(input: Extract<ServeInput, { mode: 'throughput' }>): P
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as ServeInput;
-const result = input.mode === 'cold-start' ? await coldStart(input) : await throughput(input);
+const result =
+  input.mode === 'cold-start'
+    ? await coldStart(input)
+    : input.mode === 'load-only'
+      ? await loadOnly(input)
+      : await throughput(input);
 writeSync(3, JSON.stringify(result));
 // The SDK keeps its connections alive; the measurement is over.
 process.exit(0);

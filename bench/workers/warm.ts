@@ -46,9 +46,9 @@ export interface WarmSample {
 }
 
 const input = JSON.parse(process.argv[2] ?? '{}') as WarmInput;
-// The secret is read once at init with a signed call of our own (not through the SDK's HTTP
-// handler answered here), from the emulator the stage created it in.
+// The secret is read once at init, through the SDK like every other call.
 answerWith({
+  'secretsmanager.GetSecretValue': JSON.stringify({ Name: 'bench', SecretString: input.secret }),
   'DynamoDB_20120810.PutItem': '{}',
   'DynamoDB_20120810.UpdateItem': '{}',
   'AWSEvents.PutEvents': JSON.stringify({
