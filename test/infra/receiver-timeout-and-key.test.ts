@@ -3,7 +3,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
-import { ENV, LEASE_MARGIN_SECONDS, leaseProblem } from '../../functions/receiver/config.js';
+import { ENV, LEASE_MARGIN_SECONDS } from '../../contract/env.js';
+import { leaseProblem } from '../../functions/receiver/config.js';
 import { WebhookReceiver } from '../../infra/webhook-receiver.js';
 import { appWithoutBundling, receiverStack } from './stacks.js';
 

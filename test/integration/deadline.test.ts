@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { functionUrlEvent, loadFixture, withFreshId } from '../../fixtures/complycube.js';
 import type { FunctionUrlResponse } from '../../functions/receiver/function-url.js';
-import { functionUrlEvent, loadFixture, withFreshId } from '../helpers/complycube.js';
 import {
   createTestResources,
   drainQueue,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ENV, LEASE_MARGIN_SECONDS, readConfig } from '../../functions/receiver/config.js';
+import { ENV, LEASE_MARGIN_SECONDS } from '../../contract/env.js';
+import { readConfig } from '../../functions/receiver/config.js';
 import { ConfigError } from '../../functions/receiver/core/errors.js';
 
 const VALID: Readonly<Record<string, string>> = {

@@ -24,7 +24,6 @@ import {
 import type { Verdict } from '../../../contract/verdicts.js';
 import type { LogFields } from './logger.js';
 
-
 /** What one request contributes to the metrics. */
 export interface RequestSample {
   readonly provider: string;
