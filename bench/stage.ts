@@ -12,6 +12,9 @@ import { join } from 'node:path';
 import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { CreateEventBusCommand, EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ENV } from '../contract/env.js';
+import { LEDGER_ATTRIBUTES } from '../contract/ledger.js';
+import { Providers } from '../contract/providers.js';
 import { type RunningEmulator, requireTools, startDynamoDbLocal, startMoto } from '../local/emulators.js';
 import type { WatchedProcess } from './workers/serve.js';
 
@@ -100,10 +103,10 @@ export async function openStage(options: StageOptions): Promise<Stage> {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         AWS_LAMBDA_FUNCTION_NAME: 'receiver-bench',
         AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024',
-        WEBHOOK_PROVIDER: 'complycube',
-        EVENT_BUS_NAME: resources.eventBusName,
-        IDEMPOTENCY_TABLE_NAME: resources.tableName,
-        WEBHOOK_SECRET_ARN: resources.secretArn,
+        [ENV.provider]: Providers.COMPLYCUBE.name,
+        [ENV.eventBusName]: resources.eventBusName,
+        [ENV.tableName]: resources.tableName,
+        [ENV.secretArn]: resources.secretArn,
       },
       emulatorProcesses,
       close,
@@ -137,8 +140,8 @@ async function createResources(
         .send(
           new CreateTableCommand({
             TableName: name,
-            AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-            KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+            AttributeDefinitions: [{ AttributeName: LEDGER_ATTRIBUTES.partitionKey, AttributeType: 'S' }],
+            KeySchema: [{ AttributeName: LEDGER_ATTRIBUTES.partitionKey, KeyType: 'HASH' }],
             BillingMode: 'PAY_PER_REQUEST',
           }),
         )
