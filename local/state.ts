@@ -22,6 +22,10 @@ export interface LocalReceiverState {
   readonly provider: string;
   /** Its local function URL, e.g. `http://127.0.0.1:8642/`. */
   readonly url: string;
+  /** The ARN of its webhook secret in the local Secrets Manager (moto), for `connect`. */
+  readonly webhookSecretArn?: string;
+  /** The event types its subscriptions need (`["*"]` for all), for `connect` and `status`. */
+  readonly webhookEvents?: readonly string[];
 }
 
 /** The content of `server.json` while a local stack runs. */
@@ -29,6 +33,13 @@ export interface LocalStackState {
   readonly pid: number;
   readonly startedAt: string;
   readonly receivers: readonly LocalReceiverState[];
+  /** The emulators' endpoints. */
+  readonly emulators?: { readonly dynamodb: string; readonly moto: string };
+  /**
+   * The ComplyCube API emulator (`npm run dev -- --complycube-api local`): its base URL and its
+   * generated key, which only this emulator accepts.
+   */
+  readonly complyCubeApi?: { readonly url: string; readonly apiKey: string };
 }
 
 export function secretFile(stateDir: string): string {

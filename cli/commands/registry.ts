@@ -60,6 +60,27 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./send.js')).send,
   },
   {
+    name: 'connect',
+    section: 'deployed',
+    summary: [
+      "Register the receiver's webhook in ComplyCube (events in step with the subscriptions) and",
+      'store the secret it issues. The local stack too (npm run dev -- --complycube-api local).',
+    ],
+    load: async () => (await import('./connect.js')).connectCommand,
+  },
+  {
+    name: 'status',
+    section: 'deployed',
+    summary: ["Compare the receiver's webhook in ComplyCube with what the stack expects; change nothing."],
+    load: async () => (await import('./status.js')).statusCommand,
+  },
+  {
+    name: 'disconnect',
+    section: 'deployed',
+    summary: ["Delete the receiver's webhook in ComplyCube."],
+    load: async () => (await import('./disconnect.js')).disconnectCommand,
+  },
+  {
     name: 'replay',
     section: 'deployed',
     summary: ['Replay archived events of a time window to chosen subscriptions, and follow it.'],
