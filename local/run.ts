@@ -8,6 +8,11 @@ import { join } from 'node:path';
 import type { CliIo } from '../cli/kit/io.js';
 import { colorsWanted, formatDuration, paint } from '../cli/kit/terminal.js';
 import { Cleanup } from './cleanup.js';
+import {
+  type ComplyCubeApiEmulator,
+  startComplyCubeApiEmulator,
+} from './complycube-api-emulator/emulator.js';
+import { receiverConnectState } from './connect-state.js';
 import { type RunningEmulator, requireTools, startDynamoDbLocal, startMoto } from './emulators.js';
 import { EventRouter } from './event-router.js';
 import { PortInUseError } from './function-url-server.js';
@@ -47,6 +52,11 @@ export interface DevOptions {
    * free one when `port` is 0).
    */
   readonly inspectorPort: number | undefined;
+  /**
+   * `local`: also run the ComplyCube API emulator, so `connect` and `status` work without an account.
+   * @default none
+   */
+  readonly complyCubeApi?: 'local';
 }
 
 /**
@@ -134,10 +144,35 @@ export async function runDev(options: DevOptions, io: CliIo): Promise<number> {
       });
     }
 
+    let complyCubeApi: ComplyCubeApiEmulator | undefined;
+    if (options.complyCubeApi === 'local') {
+      // The emulator-only allowance: the local function URL is plain HTTP on loopback.
+      complyCubeApi = await startComplyCubeApiEmulator({ allowHttpLoopbackWebhookUrls: true });
+      const running = complyCubeApi;
+      cleanup.add('the ComplyCube API emulator', () => running.close());
+      report({
+        kind: 'progress',
+        text: `ComplyCube API emulator on ${complyCubeApi.url}: run \`npx complycube-webhooks connect\`, then \`status\``,
+      });
+    }
     writeStackState(options.stateDir, {
       pid: process.pid,
       startedAt: new Date().toISOString(),
-      receivers: servers.map(({ receiver, server }) => ({ provider: receiver.provider, url: server.url })),
+      receivers: servers.map(({ receiver, server }) => {
+        const stack = stacks.find((s) => s.model.stackName === receiver.stackName);
+        const template = synth.stacks.find((s) => s.name === receiver.stackName)?.template;
+        return {
+          provider: receiver.provider,
+          url: server.url,
+          ...(stack === undefined || template === undefined
+            ? {}
+            : receiverConnectState(stack, template, receiver)),
+        };
+      }),
+      emulators: endpoints,
+      ...(complyCubeApi === undefined
+        ? {}
+        : { complyCubeApi: { url: complyCubeApi.url, apiKey: complyCubeApi.apiKey } }),
     });
     cleanup.add('server.json', async () => clearStackState(options.stateDir, process.pid));
 

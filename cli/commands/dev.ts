@@ -21,6 +21,7 @@ const OPTIONS = {
   'state-dir': { type: 'string' },
   context: { type: 'string', short: 'c', multiple: true },
   'inspector-port': { type: 'string' },
+  'complycube-api': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -54,7 +55,17 @@ export function parseDevArgs(argv: readonly string[], cwd: string = process.cwd(
     stateDir: values['state-dir'] === undefined ? DEFAULT_STATE_DIR : resolve(cwd, values['state-dir']),
     context: (values.context ?? []).map(contextPair),
     inspectorPort: port(values['inspector-port'], '--inspector-port', DEFAULT_INSPECTOR_PORT),
+    ...complyCubeApi(values['complycube-api']),
   };
+}
+
+function complyCubeApi(raw: string | undefined): { complyCubeApi?: 'local' } {
+  if (raw === undefined || raw === 'none') return {};
+  if (raw === 'local') return { complyCubeApi: 'local' };
+  throw new UsageError(
+    `--complycube-api takes 'local' (run the ComplyCube API emulator beside the stack) or 'none' (got '${raw}').`,
+    'dev',
+  );
 }
 
 function port(raw: string | undefined, name = '--port', example = DEFAULT_PORT): number | undefined {
@@ -124,6 +135,9 @@ Options
       --state-dir <dir>  Where the secret, the synthesized app and server.json live. Default .dev/.
       --inspector-port <port>  Port of the inspector page. Default ${DEFAULT_INSPECTOR_PORT}, or the next free one;
                          with --port 0, any free one. A port you name must be free.
+      --complycube-api local
+                         Also run the ComplyCube API emulator (a test tool, docs/connect.md), so
+                         \`npx complycube-webhooks connect\` and \`status\` work without an account.
   -h, --help             This help.
 
 Needs Java 17+ (DynamoDB Local) and Python 3 with moto[server] 5.2 (README, "Tests").

@@ -5,7 +5,7 @@
  * second" (5 in the sandbox) without saying how it counts. A bucket that holds `perSecond` tokens and
  * refills `perSecond` a second lets `2 × perSecond` requests through within one second (a full bucket,
  * then its refill), which a server counting over a sliding second answers with `429`. Keeping the
- * start times of the last `perSecond` requests and waiting until the oldest is a second (plus a margin
+ * start times of the last `perSecond` requests and waiting until the oldest is a second (plus a 100 ms margin
  * for the network) old stays under the limit whichever way the server counts. It is the same rate;
  * the 429 back-off covers what the margin does not.
  */
@@ -17,7 +17,7 @@ export interface Pacer {
 
 export interface SlidingWindowPacerOptions {
   readonly perSecond: number;
-  /** Added to the one-second window, for the time a request takes to reach the server. @default 25 */
+  /** Added to the one-second window, for the time a request takes to reach the server. @default 100 */
   readonly marginMs?: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -31,7 +31,7 @@ export function slidingWindowPacer(options: SlidingWindowPacerOptions): Pacer {
   if (!Number.isInteger(perSecond) || perSecond < 1) {
     throw new RangeError(`perSecond must be a positive integer (got ${perSecond}).`);
   }
-  const windowMs = 1000 + (options.marginMs ?? 25);
+  const windowMs = 1000 + (options.marginMs ?? 100);
   const now = options.now ?? (() => performance.now());
   const sleep = options.sleep ?? abortableSleep;
   const starts: number[] = [];

@@ -170,11 +170,13 @@ export interface ComplyCubeApiEmulator {
    * Signs `event` (HMAC-SHA256 hex of the body with each webhook's secret, `ComplyCube-Signature`) and
    * POSTs it to every enabled webhook whose events include its type (or `*`).
    */
-  deliver(event: { readonly type: string; readonly [field: string]: unknown }): Promise<DeliveryResult[]>;
+  deliver<E extends { readonly type: string }>(event: E): Promise<DeliveryResult[]>;
   close(): Promise<void>;
 }
 
 const API_PREFIX = '/v1';
+/** The emulator's control API (not ComplyCube's): deliver, disable, fail-next. Same keys. */
+const CONTROL_PREFIX = '/_emulator';
 const MAX_BODY_BYTES = 1_000_000;
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 1000;
@@ -590,6 +592,72 @@ export async function startComplyCubeApiEmulator(
     throw new HttpFailure(404, 'resource_not_found', `No endpoint ${method} ${path}.`);
   }
 
+  function failNext(count: number, status: number, failOptions: FailNextOptions = {}): void {
+    if (!Number.isInteger(count) || count < 1)
+      throw new RangeError(`count must be a positive integer (got ${count}).`);
+    if (!Number.isInteger(status) || status < 400 || status > 599) {
+      throw new RangeError(`status must be a 4xx or 5xx status (got ${status}).`);
+    }
+    failures.push({ remaining: count, status, options: failOptions });
+  }
+  function disableWebhook(id: string): void {
+    const webhook = webhooks.get(id);
+    if (webhook === undefined) throw new Error(`No webhook ${id} to disable.`);
+    webhooks.set(id, { ...webhook, enabled: false, updatedAt: iso() });
+  }
+  async function deliver<E extends { readonly type: string }>(event: E): Promise<DeliveryResult[]> {
+    const body = JSON.stringify(event);
+    const targets = [...webhooks.values()].filter(
+      (w) => w.enabled && (w.events.includes('*') || w.events.includes(event.type)),
+    );
+    return Promise.all(
+      targets.map(async (webhook): Promise<DeliveryResult> => {
+        const signature = createHmac('sha256', webhook.secret).update(body).digest('hex');
+        try {
+          const answer = await fetch(webhook.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'complycube-signature': signature },
+            body,
+            signal: AbortSignal.timeout(15_000),
+          });
+          await answer.arrayBuffer();
+          return { webhookId: webhook.id, url: webhook.url, status: answer.status };
+        } catch (error) {
+          return {
+            webhookId: webhook.id,
+            url: webhook.url,
+            status: undefined,
+            error: error instanceof Error ? error.message : String(error),
+          };
+        }
+      }),
+    );
+  }
+
+  /** The emulator's own control API (not ComplyCube's), for a test or simulator in another process. */
+  async function controlRequest(method: string, path: string, body: unknown): Promise<[number, unknown]> {
+    const fields = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+    const disable = /^\/webhooks\/([^/]+)\/disable$/.exec(path);
+    try {
+      if (method === 'POST' && path === '/deliver') {
+        if (typeof fields.type !== 'string') throw new Error('The body must be an event with a type.');
+        return [200, { deliveries: await deliver(fields as { readonly type: string }) }];
+      }
+      if (method === 'POST' && disable?.[1] !== undefined) {
+        disableWebhook(decodeURIComponent(disable[1]));
+        return [204, undefined];
+      }
+      if (method === 'POST' && path === '/fail-next') {
+        const { count, status, ...rest } = fields;
+        failNext(Number(count), Number(status), rest as FailNextOptions);
+        return [204, undefined];
+      }
+    } catch (error) {
+      throw new HttpFailure(400, 'invalid_request', error instanceof Error ? error.message : String(error));
+    }
+    throw new HttpFailure(404, 'resource_not_found', `No control endpoint ${method} ${path}.`);
+  }
+
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = request.method ?? 'GET';
     const url = new URL(request.url ?? '/', 'http://emulator');
@@ -619,12 +687,22 @@ export async function startComplyCubeApiEmulator(
           throw new HttpFailure(400, 'invalid_request', 'The body is not valid JSON.');
         }
       }
-      if (!url.pathname.startsWith(`${API_PREFIX}/`)) {
+      const control = url.pathname.startsWith(`${CONTROL_PREFIX}/`);
+      if (!control && !url.pathname.startsWith(`${API_PREFIX}/`)) {
         throw new HttpFailure(404, 'resource_not_found', `The API lives under ${API_PREFIX}/.`);
       }
       if (key === undefined || !keys.has(key)) {
         // Never echo the key, not even in part.
         throw new HttpFailure(401, 'authentication_error', 'Invalid API key provided.');
+      }
+      if (control) {
+        const [status, payload] = await controlRequest(
+          method,
+          url.pathname.slice(CONTROL_PREFIX.length),
+          body,
+        );
+        answer(status, payload);
+        return;
       }
       if (overRate(key)) throw new HttpFailure(429, 'rate_limit_error', 'Too many requests.');
       const failure = takeFailure(method, path);
@@ -683,51 +761,13 @@ export async function startComplyCubeApiEmulator(
         requests,
       });
     },
-    failNext(count: number, status: number, failOptions: FailNextOptions = {}): void {
-      if (!Number.isInteger(count) || count < 1)
-        throw new RangeError(`count must be a positive integer (got ${count}).`);
-      if (!Number.isInteger(status) || status < 400 || status > 599) {
-        throw new RangeError(`status must be a 4xx or 5xx status (got ${status}).`);
-      }
-      failures.push({ remaining: count, status, options: failOptions });
-    },
-    disableWebhook(id: string): void {
-      const webhook = webhooks.get(id);
-      if (webhook === undefined) throw new Error(`No webhook ${id} to disable.`);
-      webhooks.set(id, { ...webhook, enabled: false, updatedAt: iso() });
-    },
+    failNext,
+    disableWebhook,
     createObject,
     updateObject,
     deleteObject,
     addAuditLog,
-    async deliver(event): Promise<DeliveryResult[]> {
-      const body = JSON.stringify(event);
-      const targets = [...webhooks.values()].filter(
-        (w) => w.enabled && (w.events.includes('*') || w.events.includes(event.type)),
-      );
-      return Promise.all(
-        targets.map(async (webhook): Promise<DeliveryResult> => {
-          const signature = createHmac('sha256', webhook.secret).update(body).digest('hex');
-          try {
-            const answer = await fetch(webhook.url, {
-              method: 'POST',
-              headers: { 'content-type': 'application/json', 'complycube-signature': signature },
-              body,
-              signal: AbortSignal.timeout(15_000),
-            });
-            await answer.arrayBuffer();
-            return { webhookId: webhook.id, url: webhook.url, status: answer.status };
-          } catch (error) {
-            return {
-              webhookId: webhook.id,
-              url: webhook.url,
-              status: undefined,
-              error: error instanceof Error ? error.message : String(error),
-            };
-          }
-        }),
-      );
-    },
+    deliver,
     async close(): Promise<void> {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

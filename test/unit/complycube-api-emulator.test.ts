@@ -320,3 +320,63 @@ describe('the ComplyCube API emulator: lists', () => {
     expect(emulator.state.auditLogs.map((e) => e.action)).toEqual(['delete', 'create']);
   });
 });
+
+describe('the ComplyCube API emulator: control API for other processes', () => {
+  it('disables a webhook and injects failures over HTTP, with the same key', async () => {
+    const emulator = await start();
+    const id = String((await call(emulator, 'POST', '/webhooks', hook())).body.id);
+    const base = emulator.url.replace(/\/v1$/, '');
+    const post = (path: string, body: unknown, key: string | null = emulator.apiKey) =>
+      fetch(`${base}/_emulator${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(key === null ? {} : { authorization: key }) },
+        body: JSON.stringify(body),
+      });
+    expect((await post(`/webhooks/${id}/disable`, {}, null)).status).toBe(401);
+    expect((await post(`/webhooks/${id}/disable`, {})).status).toBe(204);
+    expect(emulator.state.webhooks[0]?.enabled).toBe(false);
+    expect((await post('/fail-next', { count: 1, status: 503 })).status).toBe(204);
+    expect((await call(emulator, 'GET', '/webhooks')).status).toBe(503);
+  });
+
+  it('delivers a signed event to each enabled webhook that takes its type', async () => {
+    const { createServer } = await import('node:http');
+    const { createHmac } = await import('node:crypto');
+    const received: { body: string; signature: string | undefined }[] = [];
+    const receiver = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString('utf8');
+      });
+      request.on('end', () => {
+        const signature = request.headers['complycube-signature'];
+        received.push({ body, signature: typeof signature === 'string' ? signature : undefined });
+        response.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const address = receiver.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      const emulator = await start({ allowHttpLoopbackWebhookUrls: true });
+      const created = await call(emulator, 'POST', '/webhooks', {
+        url: `http://127.0.0.1:${port}/`,
+        events: ['check.completed'],
+      });
+      await call(emulator, 'POST', '/webhooks', {
+        url: `http://127.0.0.1:${port}/other`,
+        events: ['client.created'],
+      });
+      const results = await emulator.deliver({ id: 'evt_1', type: 'check.completed' });
+      expect(results.map((r) => r.status)).toEqual([200]);
+      expect(received).toHaveLength(1);
+      const expected = createHmac('sha256', String(created.body.secret))
+        .update(received[0]?.body ?? '')
+        .digest('hex');
+      expect(received[0]?.signature).toBe(expected);
+    } finally {
+      receiver.closeAllConnections();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
+  });
+});
