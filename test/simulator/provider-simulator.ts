@@ -2,7 +2,10 @@
  * A stand-in for ComplyCube: signs events with the webhook secret, POSTs them to a receiver URL,
  * retries every non-2xx on ComplyCube's schedule (compressed in time), re-sends some events as
  * duplicates (some at the same moment as the original, some later) and delivers in shuffled
- * order. It reports what the provider would see; what reached the bus is for the caller to count.
+ * order. With `webhook`, it also follows ComplyCube's give-up rule: when a delivery fails its last
+ * retry, the webhook is disabled and nothing more is delivered (no attempt, no retry) until it is
+ * enabled again, and what was dropped is never redelivered. It reports what the provider would
+ * see; what reached the bus is for the caller to count.
  */
 import { createHmac } from 'node:crypto';
 import { COMPLYCUBE_RETRY_DELAYS_SECONDS } from '../../fixtures/complycube-retry-schedule.js';
@@ -26,6 +29,19 @@ export interface SimulatorOptions {
   readonly attemptTimeoutMs?: number;
   /** Seed of the simulator's randomness (shuffle, duplicates). @default 1 */
   readonly seed?: number;
+  /**
+   * The webhook as the provider keeps it (e.g. in the ComplyCube API emulator). Given, the
+   * simulator disables it after a delivery's last retry failed and drops every delivery and retry
+   * while it is disabled. @default - the give-up rule is off: deliveries only run out of retries
+   */
+  readonly webhook?: SimulatedWebhook;
+}
+
+/** The provider's switch for the webhook the simulator delivers to. */
+export interface SimulatedWebhook {
+  isEnabled(): boolean;
+  /** What ComplyCube does after the tenth retry failed. */
+  disable(): void;
 }
 
 export interface SimulatorReport {
@@ -36,6 +52,10 @@ export interface SimulatorReport {
   readonly retries: number;
   /** Deliveries that got no 2xx after every retry (ComplyCube would disable the webhook). */
   readonly gaveUp: number;
+  /** Deliveries dropped, before an attempt or a retry, because the webhook was disabled. */
+  readonly dropped: number;
+  /** True when this run disabled the webhook (the give-up rule, `webhook` given). */
+  readonly disabledWebhook: boolean;
   /** Answers by status; `error` for an attempt that got no HTTP answer. */
   readonly byStatus: Readonly<Record<string, number>>;
   /** Milliseconds per attempt, sorted. */
@@ -98,6 +118,11 @@ export async function simulateProvider(options: SimulatorOptions): Promise<Simul
   const latencies: number[] = [];
   let attempts = 0;
   let gaveUp = 0;
+  let dropped = 0;
+  let firstAttempts = 0;
+  let disabledWebhook = false;
+  const webhook = options.webhook;
+  const enabled = (): boolean => webhook === undefined || webhook.isEnabled();
 
   const attempt = async (body: string): Promise<number> => {
     const started = performance.now();
@@ -123,14 +148,33 @@ export async function simulateProvider(options: SimulatorOptions): Promise<Simul
     return status === 'error' ? 0 : Number(status);
   };
 
+  // Each attempt first looks at the webhook: once disabled, ComplyCube sends nothing more. The
+  // last attempt gives up inside its slot, so no other attempt starts between its failure and the
+  // webhook being disabled.
+  const attemptIfEnabled = (body: string, last: boolean): Promise<number | undefined> =>
+    slots.run(async () => {
+      if (!enabled()) return undefined;
+      const status = await attempt(body);
+      if (last && (status < 200 || status >= 300)) {
+        gaveUp++;
+        if (webhook?.isEnabled()) {
+          webhook.disable();
+          disabledWebhook = true;
+        }
+      }
+      return status;
+    });
+
   const deliver = async (body: string): Promise<void> => {
-    let status = await slots.run(() => attempt(body));
-    for (const delay of COMPLYCUBE_RETRY_DELAYS_SECONDS) {
-      if (status >= 200 && status < 300) return;
+    const retries = COMPLYCUBE_RETRY_DELAYS_SECONDS;
+    let status = await attemptIfEnabled(body, retries.length === 0);
+    if (status !== undefined) firstAttempts++;
+    for (const [index, delay] of retries.entries()) {
+      if (status === undefined || (status >= 200 && status < 300)) break;
       await new Promise((resolve) => setTimeout(resolve, delay * 1000 * timeScale));
-      status = await slots.run(() => attempt(body));
+      status = await attemptIfEnabled(body, index === retries.length - 1);
     }
-    if (status < 200 || status >= 300) gaveUp++;
+    if (status === undefined) dropped++;
   };
 
   // Plan: each event once; some again at the same moment; some again later, in shuffled order.
@@ -165,8 +209,10 @@ export async function simulateProvider(options: SimulatorOptions): Promise<Simul
     deliveries,
     uniqueEvents: new Set(options.events).size,
     attempts,
-    retries: attempts - deliveries,
+    retries: attempts - firstAttempts,
     gaveUp,
+    dropped,
+    disabledWebhook,
     byStatus,
     latenciesMs: latencies.sort((a, b) => a - b),
   };
