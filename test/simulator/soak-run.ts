@@ -86,7 +86,7 @@ function eventIdOf(operation: string, body: Buffer): string | undefined {
  * that failed, or a lease lost to another attempt. No fault needs injecting for these: a slow emulator
  * is enough.
  */
-function windowEvidence(log: string): Set<string> {
+export function windowEvidence(log: string): Set<string> {
   const ids = new Set<string>();
   for (const line of log.split('\n')) {
     if (!line.startsWith('{')) continue;
