@@ -12,12 +12,9 @@ import type { ApiObject } from './source.js';
 /** The `resourceType` values of ComplyCube's envelope for what the catch-up recovers. */
 export type ResourceType = 'check' | 'client' | 'workflowSession' | 'document' | 'address';
 
-/**
- * The top-level field that marks a caught-up event. Live deliveries never carry it, so a subscriber
- * tells the two apart with `'catchUp' in event` or an EventBridge pattern
- * `{ "detail": { "catchUp": [{ "exists": true }] } }`.
- */
-export const CATCH_UP_MARKER_FIELD = 'catchUp';
+import { CATCH_UP_MARKER_FIELD } from '../../../contract/catch-up.js';
+
+export { CATCH_UP_MARKER_FIELD };
 
 /** The value of the marker: which run recovered the event, from what, and when. */
 export interface CatchUpMarker {

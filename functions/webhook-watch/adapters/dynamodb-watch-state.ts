@@ -1,5 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { LEDGER_ATTRIBUTES } from '../../receiver/adapters/dynamodb-ledger.js';
+import { LEDGER_ATTRIBUTES } from '../../../contract/ledger.js';
 import type { WatchState, WatchStateStore } from '../core/ports.js';
 
 export interface DynamoDbWatchStateOptions {
