@@ -87,7 +87,7 @@ export class ComplyCubeWebhooksStack extends Stack {
         'handler.ts',
         'Example subscriber: logs the id and outcome of every completed ComplyCube check',
       );
-      this.receiver.subscribe(['check.completed*'], onCheckCompleted);
+      this.receiver.subscribe(['check.completed*'], onCheckCompleted, { once: true, order: 'latest' });
     }
 
     new CfnOutput(this, 'WebhookUrl', {
@@ -133,7 +133,7 @@ export class ComplyCubeWebhooksStack extends Stack {
         'tin-check.ts',
         'Example subscriber: logs every Compliancely TIN check that did not match',
       );
-      receiver.subscribe(['tin_check.did_not_match'], onDidNotMatch);
+      receiver.subscribe(['tin_check.did_not_match'], onDidNotMatch, { once: true, order: 'latest' });
     }
     new CfnOutput(this, 'CompliancelyWebhookUrl', {
       description: 'Enter this URL as the webhook endpoint in the Compliancely app',

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import { Annotations, Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { expandPatterns, parsePatterns } from '../contract/event-types.js';
 import type { ProviderDescriptor } from '../contract/providers.js';
+import { SUBSCRIBER_ENV, SUBSCRIBER_TABLE_ATTRIBUTES } from '../contract/subscriber.js';
 import type { WatchedDelivery } from './receiver-monitoring.js';
 
 /** Options of one subscription. */
@@ -38,6 +40,27 @@ export interface SubscribeOptions {
    * @default - names the provider and the event types
    */
   readonly description?: string;
+  /**
+   * Run a Lambda subscriber's code once per event id: with `onEvents({ once: true }, …)` from
+   * `functions/subscriber` in the function, a copy of an event it already handled is skipped
+   * (docs/subscribers.md). This creates the table the runtime needs (or uses `subscriberTable`),
+   * grants the function its own records only, and sets `SUBSCRIBER_TABLE_NAME`. Lambda targets only.
+   * @default false
+   */
+  readonly once?: boolean;
+  /**
+   * `'latest'`: a Lambda subscriber using `onEvents({ order: 'latest' }, …)` skips an event whose
+   * resource already had a state as new or newer handled. Same table and grants as `once`.
+   * Lambda targets only.
+   * @default 'any'
+   */
+  readonly order?: 'latest' | 'any';
+  /**
+   * The table for `once` and `order` records (partition key `pk` string, TTL on `expiresAt`).
+   * @default - one table per receiver, created by its first subscription that needs one, shared by
+   *   them all (each function may touch only its own subscription's records)
+   */
+  readonly subscriberTable?: dynamodb.ITable;
 }
 
 /** One subscription in the `subscriptions` prop. */
@@ -57,6 +80,8 @@ export interface Subscription {
   /** The dead-letter queue of the target, unless the target brought its own. */
   readonly deadLetterQueue: sqs.IQueue | undefined;
   readonly eventTypes: readonly string[];
+  /** The table of `once` / `order` records, when the subscription asked for either. */
+  readonly subscriberTable: dynamodb.ITable | undefined;
 }
 
 /** What the subscriptions need from the receiver they belong to. */
@@ -91,6 +116,7 @@ const DLQ_RETENTION = Duration.days(14);
 export class ReceiverSubscriptions {
   private readonly props: ReceiverSubscriptionsProps;
   private readonly patterns: string[] = [];
+  private table: dynamodb.Table | undefined;
 
   constructor(props: ReceiverSubscriptionsProps) {
     this.props = props;
@@ -121,6 +147,7 @@ export class ReceiverSubscriptions {
         `A subscription with id '${id}' already exists on ${scope.node.path}. Pass a distinct { id } to subscribe() for the second one.`,
       );
     }
+    const needsTable = checkRuntimeOptions(id, target, options);
     for (const pattern of list) {
       if (expandPatterns([pattern], provider.eventTypes).length === 0) {
         Annotations.of(scope).addWarningV2(
@@ -147,7 +174,28 @@ export class ReceiverSubscriptions {
     // Read after addTarget: a ready-made target decides at bind time whether it needs our queue.
     const deadLetterQueue = delivery.deadLetterQueue();
     this.props.watch({ name: id, rule, deadLetterQueue });
-    return { rule, deadLetterQueue, eventTypes: list };
+    let subscriberTable: dynamodb.ITable | undefined;
+    if (needsTable && target instanceof lambda.Function) {
+      subscriberTable = options.subscriberTable ?? this.sharedTable();
+      // Its records are under the name the runtime reads: the first subscription's, if it has two.
+      grantOwnRecords(subscriberTable, target, environmentValue(target, SUBSCRIBER_ENV.subscription) ?? id);
+      setEnvironment(target, SUBSCRIBER_ENV.table, subscriberTable.tableName);
+    }
+    return { rule, deadLetterQueue, eventTypes: list, subscriberTable };
+  }
+
+  /** The receiver's one subscriber table, made the first time a subscription needs it. */
+  private sharedTable(): dynamodb.Table {
+    if (this.table !== undefined) return this.table;
+    this.table = new dynamodb.Table(this.props.scope, 'SubscriberTable', {
+      partitionKey: { name: SUBSCRIBER_TABLE_ATTRIBUTES.partitionKey, type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: SUBSCRIBER_TABLE_ATTRIBUTES.ttl,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: this.props.removalPolicy,
+    });
+    return this.table;
   }
 
   /**
@@ -172,7 +220,18 @@ export class ReceiverSubscriptions {
     }
     // A Lambda subscriber may get a pointer instead of the event; it can follow it.
     this.props.grantReadLargePayloads(target);
-    sendFailedInvocationsTo(this.props.scope, target, { subscription: rule.node.id, deadLetterQueue });
+    const configured = sendFailedInvocationsTo(this.props.scope, target, {
+      subscription: rule.node.id,
+      deadLetterQueue,
+    });
+    if (target instanceof lambda.Function) {
+      setEnvironment(target, SUBSCRIBER_ENV.subscription, rule.node.id);
+      // Where `onEvents` sends an invalid event at once: the queue its failed invocations go to.
+      if (configured) {
+        deadLetterQueue.grantSendMessages(target);
+        setEnvironment(target, SUBSCRIBER_ENV.deadLetterQueueUrl, deadLetterQueue.queueUrl);
+      }
+    }
     return {
       target: new targets.LambdaFunction(target, { deadLetterQueue, ...retry }),
       deadLetterQueue: () => deadLetterQueue,
@@ -214,7 +273,7 @@ function sendFailedInvocationsTo(
   scope: Construct,
   fn: lambda.IFunction,
   to: { readonly subscription: string; readonly deadLetterQueue: sqs.IQueue },
-): void {
+): boolean {
   const earlier = configuredBySubscription.get(fn);
   if (earlier !== undefined || hasOwnAsyncInvokeConfig(fn)) {
     const owner = earlier === undefined ? 'its own' : `set by the subscription ${earlier}`;
@@ -222,7 +281,7 @@ function sendFailedInvocationsTo(
       `webhook-receiver:async-config:${fn.node.path}`,
       `${fn.node.path} already has an asynchronous invocation configuration (${owner}), so events its invocations fail on go where that says, not to this subscription's dead-letter queue.`,
     );
-    return;
+    return false;
   }
   fn.configureAsyncInvoke({
     onFailure: new destinations.SqsDestination(to.deadLetterQueue),
@@ -230,7 +289,71 @@ function sendFailedInvocationsTo(
     maxEventAge: Duration.hours(6),
   });
   configuredBySubscription.set(fn, to.subscription);
+  return true;
 }
+
+/**
+ * Refuses `once` / `order` where the runtime cannot run (not a Lambda function defined in this
+ * app, which is the only kind whose environment can be set); says whether a table is needed.
+ */
+function checkRuntimeOptions(id: string, target: SubscriptionTarget, options: SubscribeOptions): boolean {
+  const asked = [
+    ...(options.once === true ? ['once: true'] : []),
+    ...(options.order === 'latest' ? ["order: 'latest'"] : []),
+  ];
+  if (options.order !== undefined && options.order !== 'latest' && options.order !== 'any') {
+    throw new Error(`subscribe() '${id}': order is '${String(options.order)}'; use 'latest' or 'any'.`);
+  }
+  if (asked.length === 0) {
+    if (options.subscriberTable !== undefined) {
+      throw new Error(
+        `subscribe() '${id}': subscriberTable is given but neither once nor order: 'latest' is; add the option that needs it, or leave the table out.`,
+      );
+    }
+    return false;
+  }
+  if (!(target instanceof lambda.Function)) {
+    throw new Error(
+      `subscribe() '${id}': { ${asked.join(', ')} } runs inside a Lambda subscriber (onEvents from functions/subscriber), so the target must be a lambda.Function defined in this app; for a queue or another target, deduplicate in its consumer.`,
+    );
+  }
+  return true;
+}
+
+/**
+ * The function may read and write its own subscription's records only: every key starts with the
+ * subscription's name (`<subscription>#event#…`, `<subscription>#latest#…`).
+ */
+function grantOwnRecords(table: dynamodb.ITable, fn: lambda.Function, subscription: string): void {
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+      resources: [table.tableArn],
+      conditions: {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${subscription}#*`] },
+      },
+    }),
+  );
+  if (table.encryptionKey !== undefined) table.encryptionKey.grantEncryptDecrypt(fn);
+}
+
+/**
+ * Sets a variable the subscriber runtime reads. A function subscribed twice keeps the first
+ * subscription's value (its name, its queue), as it keeps the first one's failure destination.
+ */
+function setEnvironment(fn: lambda.Function, name: string, value: string): void {
+  const set = environmentSet.get(fn) ?? new Map<string, string>();
+  if (set.has(name)) return;
+  set.set(name, value);
+  environmentSet.set(fn, set);
+  fn.addEnvironment(name, value);
+}
+
+function environmentValue(fn: lambda.Function, name: string): string | undefined {
+  return environmentSet.get(fn)?.get(name);
+}
+
+const environmentSet = new WeakMap<lambda.Function, Map<string, string>>();
 
 /** Whether the function was given an asynchronous invocation configuration before it was subscribed. */
 function hasOwnAsyncInvokeConfig(fn: lambda.IFunction): boolean {

@@ -1,28 +1,24 @@
-import type { EventBridgeEvent } from 'aws-lambda';
-
-/** The part of a Compliancely TIN check record this example reads (never the name or the TIN). */
-interface TinCheckDetail {
-  readonly id?: number | string;
-  readonly status?: string;
-  readonly irs_code?: number | null;
-  readonly updated_date?: string;
-}
+import { onEvents } from '../subscriber/index.js';
 
 /**
- * An example subscriber for `tin_check.did_not_match`: logs which record failed and the IRS code.
- * The detail is the record exactly as Compliancely sent it. Replace the body with your own work;
- * EventBridge retries it on a thrown error and then sends the event to the dead-letter queue.
+ * An example subscriber for `tin_check.did_not_match`: logs which record failed and the IRS code,
+ * one line per event it handles (never the name or the TIN). `once` and `order: 'latest'` keep
+ * copies and older states of a record away from it. Replace the body with your own work.
  */
-export async function handler(event: EventBridgeEvent<string, TinCheckDetail>): Promise<void> {
-  const { detail } = event;
-  console.log(
-    JSON.stringify({
-      level: 'info',
-      message: 'TIN check did not match',
-      eventType: event['detail-type'],
-      recordId: detail.id,
-      irsCode: detail.irs_code ?? 'none',
-      updatedDate: detail.updated_date,
-    }),
-  );
-}
+export const handler = onEvents(
+  { types: ['tin_check.did_not_match'], once: true, order: 'latest' },
+  async (event) => {
+    if (!event.known) return;
+    console.log(
+      JSON.stringify({
+        level: 'info',
+        message: 'TIN check did not match',
+        eventId: event.id,
+        eventType: event.type,
+        recordId: event.payload.id,
+        irsCode: event.payload.irs_code ?? 'none',
+        updatedDate: event.payload.updated_date,
+      }),
+    );
+  },
+);
