@@ -14,7 +14,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { LocalFunction } from './lambda-host.js';
-import type { DeliveryRecord, Reporter } from './live-log.js';
+import { type DeliveryRecord, type Reporter, subscriberOutcome } from './live-log.js';
 import type { EmulatorClients, LocalRule, ProvisionedStack } from './provision.js';
 import { LOCAL_ACCOUNT, LOCAL_REGION, referencedId, resolveValue } from './template.js';
 
@@ -347,6 +347,7 @@ export class EventRouter {
           ? {}
           : { error: { type: result.error.errorType, message: result.error.errorMessage } }),
         output: result.output,
+        ...subscriberOutcome(result.output),
         ...(!result.ok && !last ? { retryInMs: wait, awsRetryInMs: awsWait } : {}),
         ...(finalOutcome === undefined ? {} : { finalOutcome }),
       };

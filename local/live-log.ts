@@ -4,6 +4,7 @@
  * logs (never a secret, a signature or a payload) and what subscriber functions print.
  */
 import { formatDuration, type Paint, pad, truncate } from '../cli/kit/terminal.js';
+import { OUTCOME, type Outcome } from '../contract/subscriber.js';
 
 export interface RequestRecord {
   readonly kind: 'request';
@@ -44,6 +45,13 @@ export interface DeliveryRecord {
   readonly initMs?: number;
   readonly error?: { readonly type: string; readonly message: string };
   readonly output: readonly string[];
+  /**
+   * What a subscriber built with `onEvents` (functions/subscriber) did with the event: `ran`,
+   * `skipped: duplicate`, `skipped: stale` or `rejected: invalid event`, read from its log line.
+   */
+  readonly handled?: Outcome;
+  /** Why it was rejected, for `rejected: invalid event`. */
+  readonly rejectedBecause?: string;
   /** After a failure: when the next attempt comes, or what became of the event. */
   readonly retryInMs?: number;
   readonly awsRetryInMs?: number;
@@ -81,6 +89,40 @@ export type LiveRecord =
   | { readonly kind: 'stopped'; readonly durationMs: number };
 
 export type Reporter = (record: LiveRecord) => void;
+
+const OUTCOMES: ReadonlySet<string> = new Set(Object.values(OUTCOME));
+
+/** The line a subscriber runtime printed about this event, parsed, if there is one. */
+function runtimeLine(text: string): { readonly message: Outcome; readonly reason?: unknown } | undefined {
+  if (!text.startsWith('{')) return undefined;
+  try {
+    const line = JSON.parse(text) as Record<string, unknown>;
+    return typeof line.message === 'string' &&
+      OUTCOMES.has(line.message) &&
+      typeof line.subscription === 'string'
+      ? { message: line.message as Outcome, reason: line.reason }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a subscriber's runtime said it did with the event (`ran`, `skipped: duplicate`…), from the
+ * function's output, for the delivery record.
+ */
+export function subscriberOutcome(
+  output: readonly string[],
+): Pick<DeliveryRecord, 'handled' | 'rejectedBecause'> {
+  for (const text of output) {
+    const line = runtimeLine(text);
+    if (line === undefined) continue;
+    return typeof line.reason === 'string'
+      ? { handled: line.message, rejectedBecause: line.reason }
+      : { handled: line.message };
+  }
+  return {};
+}
 
 /** JSON lines: each record with the time it was written. */
 export function jsonReporter(write: (line: string) => void): Reporter {
@@ -151,12 +193,28 @@ export function prettyReporter(write: (line: string) => void, colour: Paint): Re
           record.maxAttempts > 1 && (record.attempt > 1 || !ok)
             ? ` attempt ${record.attempt}/${record.maxAttempts}`
             : '';
-        const head = `${INDENT}${colour.dim('↳')} ${colour.bold(record.function)} ${ok ? colour.green('✓') : colour.red('✗')} ${formatDuration(record.durationMs)}${record.initMs === undefined ? '' : colour.dim(` (cold start ${formatDuration(record.initMs)})`)}${attempt}  ${colour.dim(`${record.eventType} ${shortId(record.eventId)}`)}`;
+        const handled =
+          record.handled === undefined
+            ? ''
+            : ` ${
+                record.handled === OUTCOME.ran
+                  ? colour.green(record.handled)
+                  : record.handled === OUTCOME.rejected
+                    ? colour.red(
+                        `${record.handled}${record.rejectedBecause === undefined ? '' : ` (${truncate(record.rejectedBecause, 120)})`}`,
+                      )
+                    : colour.cyan(record.handled)
+              }`;
+        const head = `${INDENT}${colour.dim('↳')} ${colour.bold(record.function)} ${ok ? colour.green('✓') : colour.red('✗')}${handled} ${formatDuration(record.durationMs)}${record.initMs === undefined ? '' : colour.dim(` (cold start ${formatDuration(record.initMs)})`)}${attempt}  ${colour.dim(`${record.eventType} ${shortId(record.eventId)}`)}`;
         line(head);
-        for (const text of record.output.slice(0, 20))
+        // The runtime's own line is the word after the tick; the rest is the function's.
+        const output =
+          record.handled === undefined
+            ? record.output
+            : record.output.filter((text) => runtimeLine(text) === undefined);
+        for (const text of output.slice(0, 20))
           line(`${INDENT}    ${colour.dim('│')} ${truncate(text, 200)}`);
-        if (record.output.length > 20)
-          line(`${INDENT}    ${colour.dim(`│ … ${record.output.length - 20} more lines`)}`);
+        if (output.length > 20) line(`${INDENT}    ${colour.dim(`│ … ${output.length - 20} more lines`)}`);
         if (record.error !== undefined)
           line(`${INDENT}    ${colour.red(`${record.error.type}: ${truncate(record.error.message, 300)}`)}`);
         if (record.retryInMs !== undefined) {
