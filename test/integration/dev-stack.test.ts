@@ -145,7 +145,7 @@ afterAll(async () => {
 });
 
 describe('npm run dev, fed by the sender CLI', () => {
-  it('runs the example subscriber once per unique check.completed* event, never for a forged one, and leaves nothing behind on SIGINT', async () => {
+  it('runs the example subscriber once per unique check.completed* event and state, never for a forged one, and leaves nothing behind on SIGINT', async () => {
     const types = listFixtureTypes();
     const sent = await send('--all', '--duplicate', '--concurrency', '4', '--shuffle');
     expect(sent.code).toBe(0);
@@ -186,6 +186,17 @@ describe('npm run dev, fed by the sender CLI', () => {
     expect(deliveries.every((d) => d.outcome === 'ok' && d.attempt === 1)).toBe(true);
     expect(deliveries.map((d) => d.eventId).sort()).toEqual([...matching].sort());
     expect(deliveries.some((d) => d.eventId === forgedId)).toBe(false);
+    // The example uses once and order: 'latest'. Five events about four checks: each check's
+    // state ran; check.completed and check.completed.clear of one check may be one state.
+    const handled = deliveries.map((d) => d.handled);
+    expect(handled.every((h) => h === 'ran' || h === 'skipped: stale')).toBe(true);
+    const ran = deliveries.filter((d) => d.handled === 'ran');
+    expect(ran.length).toBeGreaterThanOrEqual(4);
+    // One line of the example's own per event it ran, carrying the event id.
+    for (const d of ran) {
+      const own = (d.output as string[]).filter((line) => line.includes('"message":"check completed"'));
+      expect(own).toEqual([expect.stringContaining(`"eventId":"${String(d.eventId)}"`)]);
+    }
     // The rule matched what it should and nothing else.
     const routed = of('routing').filter((r) =>
       (r.rules as string[]).includes('ComplyCube/OnCheckCompletedAll'),
