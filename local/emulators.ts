@@ -441,6 +441,11 @@ export function startDynamoDbLocal(options: StartOptions = {}): Promise<RunningE
   );
 }
 
+export interface MotoStartOptions extends StartOptions {
+  /** The Python that has moto (the local stack may use its own environment's). @default 'python3' */
+  readonly python?: string;
+}
+
 /**
  * Starts moto's server (EventBridge, SQS, Secrets Manager, …) on 127.0.0.1 and a free port, and
  * resolves once `GET /moto-api/` answers.
@@ -451,12 +456,12 @@ export function startDynamoDbLocal(options: StartOptions = {}): Promise<RunningE
  * // …
  * await moto.stop();
  */
-export function startMoto(options: StartOptions = {}): Promise<RunningEmulator> {
+export function startMoto(options: MotoStartOptions = {}): Promise<RunningEmulator> {
   return launch(
     {
       name: 'moto server',
       spawn: (port) =>
-        spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+        spawn(options.python ?? 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
           env: { ...process.env, PYTHONUNBUFFERED: '1' },

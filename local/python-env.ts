@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 
 /** What the local stack installs: moto's server, in the line the tests run against. */
 export const MOTO_REQUIREMENT = 'moto[server]>=5.2,<6';
@@ -107,7 +107,12 @@ export async function motoPython(options: MotoPythonOptions): Promise<MotoPython
   const env = options.env ?? process.env;
   const system = options.python ?? 'python3';
   const own = venvPython(options.venvDir);
-  const shown = options.venvDir;
+  // Paths in messages relative to where `npm run dev` runs (the project root) when inside it.
+  const near = (path: string): string => {
+    const rel = relative(process.cwd(), path);
+    return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+  };
+  const shown = near(options.venvDir);
 
   const onSystem = await runPython(system, IMPORT_CHECK, env);
   if (onSystem.ok) return { python: system, version: onSystem.output, source: 'system' };
@@ -116,7 +121,7 @@ export async function motoPython(options: MotoPythonOptions): Promise<MotoPython
     if (inVenv.ok) return { python: own, version: inVenv.output, source: 'venv' };
   }
 
-  const pipCommand = `${own} -m pip install "${MOTO_REQUIREMENT}"`;
+  const pipCommand = `${near(own)} -m pip install "${MOTO_REQUIREMENT}"`;
   const systemPip = `${system} -m pip install "${MOTO_REQUIREMENT}"`;
   if (onSystem.spawnError !== undefined) {
     throw new MotoUnavailableError(

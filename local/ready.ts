@@ -62,7 +62,11 @@ export function readyRecord(
     ),
     `  ${colour.bold('inspector'.padEnd(12))} ${colour.cyan(inspector.url)}  ${colour.dim('(every delivery, live, in your browser)')}`,
     colour.dim(`  secret       ${secretFile(options.stateDir)} (local only; in the local Secrets Manager)`),
-    colour.dim(`  emulators    DynamoDB Local ${endpoints.dynamodb} · moto ${endpoints.moto}`),
+    colour.dim(
+      endpoints.dynamodb === endpoints.moto
+        ? `  emulators    moto ${endpoints.moto} (DynamoDB too: no Java 17 for DynamoDB Local)`
+        : `  emulators    DynamoDB Local ${endpoints.dynamodb} · moto ${endpoints.moto}`,
+    ),
     ...tables.map((t) => colour.dim(`  table        ${t}`)),
     ...rules.map(
       (r) =>
@@ -91,6 +95,7 @@ export function readyRecord(
       })),
       inspector: inspector.url,
       emulators: endpoints,
+      dynamodbServer: endpoints.dynamodb === endpoints.moto ? 'moto' : 'DynamoDB Local',
       processGroups: emulators.flatMap((e) => e.processGroups),
       rules,
       stateDir: options.stateDir,

@@ -1,6 +1,6 @@
 /**
  * `npm run dev`: the deployable app, running on this machine. Synthesizes the app, starts DynamoDB
- * Local and moto, creates what the template declares, serves each receiver's function URL on
+ * Local (or, without Java, serves DynamoDB from moto) and moto, creates what the template declares, serves each receiver's function URL on
  * loopback and invokes the subscribers their rules match, logging all of it live. Ctrl-C stops
  * every process it started.
  */
@@ -13,15 +13,17 @@ import {
   startComplyCubeApiEmulator,
 } from './complycube-api-emulator/emulator.js';
 import { receiverConnectState } from './connect-state.js';
-import { type RunningEmulator, requireTools, startDynamoDbLocal, startMoto } from './emulators.js';
+import { type RunningEmulator, startDynamoDbLocal, startMoto } from './emulators.js';
 import { EventRouter } from './event-router.js';
 import { PortInUseError } from './function-url-server.js';
 import { InspectorActions } from './inspector/actions.js';
 import { DeliveryStore } from './inspector/delivery-store.js';
 import { startInspector } from './inspector/server.js';
+import { type JavaStatus, javaStatus } from './java-check.js';
 import { jsonReporter, prettyReporter, type Reporter } from './live-log.js';
 import { type EmulatorEndpoints, localFunctions, warmFunctions } from './local-functions.js';
 import { emulatorClients, type ProvisionedStack, provision } from './provision.js';
+import { motoPython } from './python-env.js';
 import { readyRecord } from './ready.js';
 import { assertPortFree, serveReceivers } from './receiver-server.js';
 import {
@@ -29,6 +31,7 @@ import {
   DEFAULT_INSPECTOR_PORT,
   DEFAULT_PORT,
   localSecret,
+  PROJECT_VENV_DIR,
   secretFile,
   writeStackState,
 } from './state.js';
@@ -80,16 +83,21 @@ export async function runDev(options: DevOptions, io: CliIo): Promise<number> {
   // The SDK's note about this Node.js version would interleave with the log; the banner says it once.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   try {
-    await requireTools({
-      needer: 'The local stack (`npm run dev`)',
-      consequence: 'Install them, then run `npm run dev` again (README, "Tests" lists the tools).',
-    });
+    // DynamoDB Local needs Java 17; without it moto serves DynamoDB too (it answers a failed
+    // conditional put with the old item, as the ledger needs). The tests and CI keep DynamoDB Local.
+    const java = await javaStatus();
+    if (!java.usable) {
+      report({
+        kind: 'warning',
+        text: `No Java 17 (${java.why}): DynamoDB is served by moto instead of DynamoDB Local. Fine for trying the stack; the tests and CI use DynamoDB Local (install Java 17+: \`apt-get install openjdk-17-jre-headless\` or \`brew install openjdk@17\`).`,
+      });
+    }
     if (options.port !== undefined && options.port !== 0) await assertPortFree(options.port);
     const secret = localSecret(options.stateDir);
     if (secret.created)
       report({ kind: 'progress', text: `created a local webhook secret in ${secretFile(options.stateDir)}` });
 
-    const startup = await synthesizeAndStartEmulators(options, io, cleanup, report);
+    const startup = await synthesizeAndStartEmulators(options, java, io, cleanup, report);
     if (startup === 'interrupted') return await stopped(cleanup, report, 130);
     const { synth, emulators, endpoints } = startup;
 
@@ -219,17 +227,26 @@ interface Startup {
   readonly endpoints: EmulatorEndpoints;
 }
 
-/** `cdk synth` while DynamoDB Local and moto start (each emulator is stopped by `cleanup`). */
+/**
+ * `cdk synth` while the emulators start (each is stopped by `cleanup`): moto, with the Python that
+ * has it (installed into the project's environment on first use), and DynamoDB Local when Java can
+ * run it; without Java, moto serves DynamoDB too.
+ */
 async function synthesizeAndStartEmulators(
   options: DevOptions,
+  java: JavaStatus,
   io: CliIo,
   cleanup: Cleanup,
   report: Reporter,
 ): Promise<Startup | 'interrupted'> {
   report({
     kind: 'progress',
-    text: 'synthesizing the app (cdk synth) and starting DynamoDB Local and moto…',
+    text: `synthesizing the app (cdk synth) and starting ${java.usable ? 'DynamoDB Local and moto' : 'moto'}…`,
   });
+  // A missing moto stops the start at once, not after the synth.
+  const giveUp = new AbortController();
+  const synthSignal =
+    io.interrupt === undefined ? giveUp.signal : AbortSignal.any([io.interrupt, giveUp.signal]);
   const timings: Record<string, number> = {};
   const timed = async <T>(name: string, work: Promise<T>): Promise<T> => {
     const begun = performance.now();
@@ -249,21 +266,34 @@ async function synthesizeAndStartEmulators(
       synthesize({
         outDir: join(options.stateDir, 'cdk.out'),
         context: options.context,
-        signal: io.interrupt,
+        signal: synthSignal,
       }),
     ),
-    timed('dynamodb', startDynamoDbLocal()).then(started('DynamoDB Local')),
-    timed('moto', startMoto()).then(started('moto')),
+    java.usable
+      ? timed('dynamodb', startDynamoDbLocal()).then(started('DynamoDB Local'))
+      : Promise.resolve(undefined),
+    timed(
+      'moto',
+      motoPython({
+        venvDir: PROJECT_VENV_DIR,
+        progress: (text) => report({ kind: 'progress', text }),
+        ...(io.interrupt === undefined ? {} : { signal: io.interrupt }),
+      }).then(({ python }) => startMoto({ python })),
+    ).then(started('moto'), (error: unknown) => {
+      giveUp.abort();
+      throw error;
+    }),
   ]);
   if (io.interrupt?.aborted === true) return 'interrupted';
-  for (const result of [synth, dynamodb, moto]) if (result.status === 'rejected') throw result.reason;
+  // moto's failure first: it says what to install, and it is why the synth was stopped.
+  for (const result of [moto, dynamodb, synth]) if (result.status === 'rejected') throw result.reason;
   if (synth.status !== 'fulfilled' || dynamodb.status !== 'fulfilled' || moto.status !== 'fulfilled') {
     throw new Error('unreachable');
   }
-  const endpoints = { dynamodb: dynamodb.value.endpoint, moto: moto.value.endpoint };
+  const endpoints = { dynamodb: dynamodb.value?.endpoint ?? moto.value.endpoint, moto: moto.value.endpoint };
   report({
     kind: 'progress',
-    text: `synthesized ${synth.value.stacks.map((s) => s.name).join(', ')} in ${formatDuration(timings.synth ?? 0)}; DynamoDB Local ${endpoints.dynamodb}, moto ${endpoints.moto}`,
+    text: `synthesized ${synth.value.stacks.map((s) => s.name).join(', ')} in ${formatDuration(timings.synth ?? 0)}; ${dynamodb.value === undefined ? `moto ${endpoints.moto} (DynamoDB too)` : `DynamoDB Local ${endpoints.dynamodb}, moto ${endpoints.moto}`}`,
   });
   return { synth: synth.value, emulators, endpoints };
 }

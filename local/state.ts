@@ -11,6 +11,13 @@ import { fileURLToPath } from 'node:url';
 /** `.dev/` at the project root. */
 export const DEFAULT_STATE_DIR = fileURLToPath(new URL('../.dev/', import.meta.url));
 
+/**
+ * The project's own Python environment for moto (`.dev/venv/`), made on the first start when no
+ * Python on PATH has moto. Always at the project root, whatever `--state-dir` says: it is a tool,
+ * not state.
+ */
+export const PROJECT_VENV_DIR = join(DEFAULT_STATE_DIR, 'venv');
+
 /** Where the local receiver listens unless told otherwise (or the port is taken). */
 export const DEFAULT_PORT = 8642;
 

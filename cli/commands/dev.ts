@@ -110,9 +110,9 @@ Usage
 
 What it does
   1. Synthesizes the CDK app (\`cdk synth\`, the same app you deploy) into .dev/cdk.out.
-  2. Starts DynamoDB Local and moto on loopback, and creates in them what the template declares:
-     the idempotency table (key schema, TTL), the event bus, the queues and every rule with its
-     event pattern.
+  2. Starts DynamoDB Local (or, without Java, moto for DynamoDB too) and moto on loopback, and
+     creates in them what the template declares: the idempotency table (key schema, TTL), the event
+     bus, the queues and every rule with its event pattern.
   3. Serves each receiver's function URL on http://127.0.0.1:${DEFAULT_PORT}/ (its bundled code, the
      handler the template names), building the events a function URL builds.
   4. Invokes your subscriber functions when their rules match, with the event EventBridge delivers,
@@ -140,7 +140,9 @@ Options
                          \`npx complycube-webhooks connect\` and \`status\` work without an account.
   -h, --help             This help.
 
-Needs Java 17+ (DynamoDB Local) and Python 3 with moto[server] 5.2 (README, "Tests").
+Needs Node.js 20+ and Python 3. When no python3 has moto, the first start installs moto[server] 5.2
+into .dev/venv (pip, needs the network once). Without Java 17 for DynamoDB Local, moto serves DynamoDB
+too, and the start says so. docs/local-stack.md has the details.
 Ctrl-C stops everything it started.
 `;
 
