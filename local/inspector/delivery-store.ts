@@ -76,6 +76,9 @@ export interface RunAttempt {
   readonly initMs?: number;
   readonly error?: { readonly type: string; readonly message: string };
   readonly output: readonly string[];
+  /** What a subscriber built with `onEvents` said it did: `ran`, `skipped: duplicate`… */
+  readonly handled?: string;
+  readonly rejectedBecause?: string;
   readonly retryInMs?: number;
   readonly awsRetryInMs?: number;
   /** After the last failed attempt: the dead-letter queue or destination it went to, or that it is lost. */
@@ -210,6 +213,8 @@ export class DeliveryStore {
       ...(record.initMs === undefined ? {} : { initMs: record.initMs }),
       ...(record.error === undefined ? {} : { error: record.error }),
       output: record.output,
+      ...(record.handled === undefined ? {} : { handled: record.handled }),
+      ...(record.rejectedBecause === undefined ? {} : { rejectedBecause: record.rejectedBecause }),
       ...(record.retryInMs === undefined ? {} : { retryInMs: record.retryInMs }),
       ...(record.awsRetryInMs === undefined ? {} : { awsRetryInMs: record.awsRetryInMs }),
       ...(record.finalOutcome === undefined ? {} : { finalOutcome: record.finalOutcome }),

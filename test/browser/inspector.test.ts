@@ -86,7 +86,7 @@ describe('the inspector page', () => {
       'ComplyCube/OnCheckCompletedAll on ComplyCubeWebhooksComplyCubeBus',
     );
     const run = detailSection('Subscriber runs');
-    expect(await run.locator('li').first().textContent()).toMatch(/^ok · attempt 1 of 3/);
+    expect(await run.locator('li p').first().textContent()).toMatch(/^ok · attempt 1 of 3 · .* · ran$/);
     // The subscriber's own log line, and the signature masked in the headers.
     expect(await run.locator('pre.log').textContent()).toContain('"message":"check completed"');
     const signature = page.locator('#detail table.headers tr', { hasText: 'complycube-signature' });

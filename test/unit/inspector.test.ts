@@ -78,13 +78,16 @@ describe('the delivery store', () => {
       bus: 'bus',
       targets: [{ kind: 'function', name: 'ExampleSubscriber' }],
     });
-    store.delivered(event, delivery());
+    store.delivered(event, delivery({ handled: 'ran' }));
 
     const detail = store.detail('req-1');
     expect(store.list()).toHaveLength(1);
     expect(detail?.busEvent?.id).toBe('bus-1');
     expect(detail?.matches.map((m) => m.rule)).toEqual(['ExampleRule']);
-    expect(detail?.subscriberRuns[0]?.attempts[0]?.output).toEqual(['handled evt_1']);
+    expect(detail?.subscriberRuns[0]?.attempts[0]).toMatchObject({
+      output: ['handled evt_1'],
+      handled: 'ran',
+    });
     expect(detail?.runs).toEqual({ ok: 1, failed: 0, retrying: 0 });
   });
 

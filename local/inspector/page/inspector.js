@@ -310,6 +310,9 @@ function renderDetail(d) {
                       h('strong', {}, a.outcome === 'ok' ? 'ok' : 'failed'),
                       ` · attempt ${a.attempt} of ${a.maxAttempts} · ${duration(a.durationMs)}`,
                       a.initMs === undefined ? '' : ` (cold start ${duration(a.initMs)})`,
+                      a.handled === undefined
+                        ? ''
+                        : ` · ${a.handled}${a.rejectedBecause === undefined ? '' : ` (${a.rejectedBecause})`}`,
                     ),
                     a.error === undefined
                       ? ''
