@@ -28,6 +28,11 @@ export interface ProviderDescriptor {
    * told to accept requests without a signature (`SIGNATURE_VERIFICATION=optional`).
    */
   readonly signingOptional: boolean;
+  /**
+   * Whether the provider documents an API for managing its webhooks, so `connect` (the construct
+   * prop and the CLI) can register the receiver. @default false
+   */
+  readonly webhookApi?: boolean;
 }
 
 /** The EventBridge `Source` of every ComplyCube event the receiver publishes. */
@@ -53,6 +58,8 @@ export const Providers = {
     eventTypes: COMPLYCUBE_EVENT_TYPES,
     portalSelectsEventTypes: true,
     signingOptional: false,
+    // docs/connect.md: POST/GET/DELETE /webhooks, at most 20 per account.
+    webhookApi: true,
   },
   /** TIN checks; event types are derived from the record's status (docs/compliancely.md). */
   COMPLIANCELY: {

@@ -16,6 +16,8 @@ new ComplyCubeWebhooksStack(app, context.stackName, {
   compliancely: context.compliancely,
   compliancelySignatureVerification: context.compliancelySignatureVerification,
   alarmEmail: context.alarmEmail,
+  connect: context.connect,
+  connectApiKeySecret: context.connectApiKeySecret,
 });
 
 Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

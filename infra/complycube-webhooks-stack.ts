@@ -1,14 +1,17 @@
 import { fileURLToPath } from 'node:url';
-import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Token, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { SignatureVerification } from '../contract/env.js';
 import { Providers } from '../contract/providers.js';
+import { CONNECT_OUTPUTS } from '../functions/connect/core/names.js';
 import { functionBundling } from './bundling.js';
+import type { ConnectProps } from './complycube-connection.js';
 import { WebhookReceiver } from './webhook-receiver.js';
 
 export interface ComplyCubeWebhooksStackProps extends StackProps {
@@ -54,6 +57,17 @@ export interface ComplyCubeWebhooksStackProps extends StackProps {
    * @default - no subscription; subscribe to the `AlarmTopicArn` output yourself
    */
   readonly alarmEmail?: string;
+  /**
+   * Register the ComplyCube webhook at deploy time and store its secret (docs/connect.md); `true`
+   * creates the API key secret with a placeholder.
+   * @default false
+   */
+  readonly connect?: boolean | ConnectProps;
+  /**
+   * With `connect: true`: the name or ARN of an existing secret holding the ComplyCube API key.
+   * @default - a new secret holding a placeholder
+   */
+  readonly connectApiKeySecret?: string;
 }
 
 /** The deployable app: a ComplyCube receiver, optionally a Compliancely one on the same bus, and example subscribers. */
@@ -76,6 +90,7 @@ export class ComplyCubeWebhooksStack extends Stack {
       memorySize: props.memorySize,
       // The stack name: two deployments in one account (-c stackName=…) keep their metrics apart.
       metricsNamespace: this.stackName,
+      connect: this.connectProps(props),
     });
     if (props.alarmEmail !== undefined) {
       this.receiver.alarmTopic?.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
@@ -108,9 +123,44 @@ export class ComplyCubeWebhooksStack extends Stack {
       value: this.receiver.quarantineQueue.queueUrl,
     });
     this.receiver.addPortalEventTypesOutput();
+    const connection = this.receiver.connection;
+    if (connection !== undefined) {
+      new CfnOutput(this, CONNECT_OUTPUTS.webhookEvents, {
+        description: 'The events list connect registers with ComplyCube (* for every type)',
+        value: Token.asString({ resolve: () => this.receiver.webhookEvents.join(',') || 'none' }),
+      });
+      new CfnOutput(this, CONNECT_OUTPUTS.apiKeySecretArn, {
+        description: 'The ComplyCube API key for connect: put your test_ or live_ key in this secret',
+        value: connection.apiKeySecret.secretArn,
+      });
+      new CfnOutput(this, CONNECT_OUTPUTS.webhookId, {
+        description:
+          'The ComplyCube webhook connect registered (complycube-webhook-not-connected until the key is set)',
+        value: connection.webhookId,
+      });
+      new CfnOutput(this, 'ComplyCubeConnection', {
+        description: 'What connect did at the last deployment, and what to do next',
+        value: connection.status,
+      });
+    }
     this.addOperationsOutputs(this.receiver, '');
 
     this.compliancely = props.compliancely === true ? this.addCompliancely(props) : undefined;
+  }
+
+  private connectProps(props: ComplyCubeWebhooksStackProps): ConnectProps | undefined {
+    const { connect, connectApiKeySecret: secret } = props;
+    if (secret !== undefined && connect !== true) {
+      throw new Error('connectApiKeySecret is the API key secret for connect: set connect to true as well.');
+    }
+    if (connect === undefined || connect === false) return undefined;
+    if (connect !== true) return connect;
+    if (secret === undefined) return {};
+    return {
+      apiKeySecret: secret.startsWith('arn:')
+        ? secretsmanager.Secret.fromSecretCompleteArn(this, 'ConnectApiKeySecret', secret)
+        : secretsmanager.Secret.fromSecretNameV2(this, 'ConnectApiKeySecret', secret),
+    };
   }
 
   /** A second provider through the same front door: its own receiver, the ComplyCube receiver's bus. */

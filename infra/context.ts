@@ -11,6 +11,10 @@ export interface AppContext {
   readonly compliancely: boolean;
   readonly compliancelySignatureVerification: SignatureVerification | undefined;
   readonly alarmEmail: string | undefined;
+  /** Register the ComplyCube webhook at deploy time (docs/connect.md). */
+  readonly connect: boolean;
+  /** The name or ARN of an existing secret holding the ComplyCube API key, for `connect`. */
+  readonly connectApiKeySecret: string | undefined;
 }
 
 export const CONTEXT_KEYS = {
@@ -23,6 +27,8 @@ export const CONTEXT_KEYS = {
   compliancely: 'compliancely',
   compliancelySignatureVerification: 'compliancelySignatureVerification',
   alarmEmail: 'alarmEmail',
+  connect: 'connect',
+  connectApiKeySecret: 'connectApiKeySecret',
 } as const;
 
 /** Reads and validates the context; a bad value throws a message naming the key and what to pass. */
@@ -36,7 +42,19 @@ export function readAppContext(get: (key: string) => unknown): AppContext {
     exampleSubscriber: flag(get, CONTEXT_KEYS.exampleSubscriber) ?? true,
     ...compliancelyContext(get),
     alarmEmail: email(get, CONTEXT_KEYS.alarmEmail),
+    ...connectContext(get),
   };
+}
+
+function connectContext(get: (key: string) => unknown): Pick<AppContext, 'connect' | 'connectApiKeySecret'> {
+  const connect = flag(get, CONTEXT_KEYS.connect) ?? false;
+  const secret = text(get, CONTEXT_KEYS.connectApiKeySecret);
+  if (secret !== undefined && !connect) {
+    throw new Error(
+      `Context ${CONTEXT_KEYS.connectApiKeySecret} is the API key secret for connect: add -c ${CONTEXT_KEYS.connect}=true.`,
+    );
+  }
+  return { connect, connectApiKeySecret: secret };
 }
 
 /** Loose on purpose: SNS sends a confirmation, which is the real check. */

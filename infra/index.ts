@@ -4,6 +4,7 @@ export { DIMENSION, METRIC, RECEIVER_METRICS } from '../contract/metrics.js';
 export { type ProviderDescriptor, Providers } from '../contract/providers.js';
 export { VERDICTS } from '../contract/verdicts.js';
 export { functionBundling } from './bundling.js';
+export { ComplyCubeConnection, type ConnectProps } from './complycube-connection.js';
 export { ComplyCubeWebhooksStack, type ComplyCubeWebhooksStackProps } from './complycube-webhooks-stack.js';
 export { type ReceiverAlarms, ReceiverMonitoring } from './receiver-monitoring.js';
 export type {

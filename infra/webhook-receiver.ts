@@ -30,6 +30,7 @@ import { LEDGER_ATTRIBUTES } from '../contract/ledger.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../contract/metrics.js';
 import { type ProviderDescriptor, Providers } from '../contract/providers.js';
 import { functionBundling } from './bundling.js';
+import { ComplyCubeConnection, type ConnectProps } from './complycube-connection.js';
 import { providerArchive } from './event-archive.js';
 import { type ReceiverAlarms, ReceiverMonitoring } from './receiver-monitoring.js';
 import {
@@ -168,6 +169,14 @@ export interface WebhookReceiverProps {
    * @default - the idempotency retention (30 days)
    */
   readonly archiveRetention?: Duration;
+  /**
+   * Register the receiver's webhook in the provider at deploy time, with the events the
+   * subscriptions need, and store the secret it issues (docs/connect.md). ComplyCube only.
+   * `{}` creates the API key secret with a placeholder: deployments warn and connect nothing
+   * until the key is put in it.
+   * @default - not connected: register the webhook in the portal, or run `npx complycube-webhooks connect`
+   */
+  readonly connect?: ConnectProps;
 }
 
 const DEFAULT_RETENTION = Duration.days(30);
@@ -210,6 +219,8 @@ export class WebhookReceiver extends Construct {
   readonly alarmTopic: sns.ITopic | undefined;
   /** The archive of the provider's events, unless switched off or impossible for the bus. */
   readonly archive: events.Archive | undefined;
+  /** The deploy-time connection to the provider, when `connect` is set. */
+  readonly connection: ComplyCubeConnection | undefined;
   private readonly removalPolicy: RemovalPolicy;
   private readonly subscriptions: ReceiverSubscriptions;
 
@@ -389,6 +400,27 @@ export class WebhookReceiver extends Construct {
     for (const subscription of props.subscriptions ?? []) {
       this.subscribe(subscription.eventTypes, subscription.target, subscription);
     }
+
+    this.connection =
+      props.connect === undefined
+        ? undefined
+        : new ComplyCubeConnection(this, 'Connection', {
+            ...props.connect,
+            provider: this.provider,
+            webhookUrl: this.functionUrl.url,
+            webhookSecret: this.webhookSecret,
+            // Read at synth time, so subscriptions added after the constructor count too.
+            events: () => this.webhookEvents,
+            receiverRemovalPolicy: this.removalPolicy,
+          });
+  }
+
+  /**
+   * The events list to register with the provider: `["*"]` when a subscription takes every type
+   * (so types the provider adds later flow too), else `portalEventTypes`.
+   */
+  get webhookEvents(): readonly string[] {
+    return this.subscribedEventTypes.includes('*') ? ['*'] : this.portalEventTypes;
   }
 
   /**
