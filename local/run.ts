@@ -17,6 +17,7 @@ import { type RunningEmulator, startDynamoDbLocal, startMoto } from './emulators
 import { EventRouter } from './event-router.js';
 import { PortInUseError } from './function-url-server.js';
 import { InspectorActions } from './inspector/actions.js';
+import { complyCubeWebhookPanel } from './inspector/complycube-panel.js';
 import { DeliveryStore } from './inspector/delivery-store.js';
 import { startInspector } from './inspector/server.js';
 import { type JavaStatus, javaStatus } from './java-check.js';
@@ -194,6 +195,7 @@ export async function runDev(options: DevOptions, io: CliIo): Promise<number> {
       receivers: servers.map(({ receiver, server }) => ({ provider: receiver.provider, url: server.url })),
       port: options.inspectorPort ?? (options.port === 0 ? 0 : DEFAULT_INSPECTOR_PORT),
       exactPort: options.inspectorPort !== undefined,
+      panels: complyCubeApi === undefined ? [] : [complyCubeWebhookPanel(complyCubeApi)],
     });
     cleanup.add('the inspector', () => inspector.close());
 

@@ -3,7 +3,8 @@
  * stack: `complycube-webhooks dev` with its emulators, the bundled receiver and the example
  * subscriber. Each flow saves a screenshot to test-results/inspector/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -23,7 +24,7 @@ beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
   // The browser first: without Chromium, fail at once and say how to install it.
   browser = await launchChromium();
-  stack = await startDevStack({ args: ['--time-scale', '0.001'] });
+  stack = await startDevStack({ args: ['--time-scale', '0.001', '--complycube-api', 'local'] });
   inspectorUrl = String(stack.ready().inspector);
 }, DEV_STARTUP_MS + 30_000);
 
@@ -195,5 +196,29 @@ describe('the inspector page', () => {
     expect(await page.evaluate("document.activeElement?.getAttribute('data-id')")).toBe(
       await buttons.nth(1).getAttribute('data-id'),
     );
+  });
+
+  it('shows the webhook registered in the ComplyCube API emulator, without its secret', async () => {
+    const panel = page.getByRole('region', { name: 'ComplyCube webhook (API emulator)' });
+    await expect
+      .poll(() => panel.textContent(), { timeout: SHOWN_MS })
+      .toContain('No webhook registered yet');
+    const { complyCubeApi } = JSON.parse(readFileSync(join(stack.stateDir, 'server.json'), 'utf8')) as {
+      complyCubeApi: { url: string; apiKey: string };
+    };
+    const receiverUrl = (stack.ready().receivers as { url: string }[])[0]?.url ?? '';
+    const created = (await (
+      await fetch(`${complyCubeApi.url}/webhooks`, {
+        method: 'POST',
+        headers: { authorization: complyCubeApi.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: receiverUrl, events: ['*'], enabled: true }),
+      })
+    ).json()) as { id: string; secret: string };
+
+    await expect
+      .poll(() => panel.textContent(), { timeout: SHOWN_MS })
+      .toContain(`Webhook ${created.id}enabled · ${receiverUrl} · events *`);
+    expect(await page.content()).not.toContain(created.secret);
+    await page.screenshot({ path: `${SHOTS}complycube-panel.png`, fullPage: true });
   });
 });

@@ -6,9 +6,11 @@
 import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startComplyCubeApiEmulator } from '../../local/complycube-api-emulator/emulator.js';
 import { type BusEvent, requestKeys } from '../../local/event-router.js';
 import { type FunctionUrlServer, startFunctionUrlServer } from '../../local/function-url-server.js';
 import { InspectorActions } from '../../local/inspector/actions.js';
+import { complyCubeWebhookPanel } from '../../local/inspector/complycube-panel.js';
 import { type CapturedRequest, DeliveryStore, showBody } from '../../local/inspector/delivery-store.js';
 import { type RunningInspector, refusal, startInspector } from '../../local/inspector/server.js';
 import type { DeliveryRecord } from '../../local/live-log.js';
@@ -366,5 +368,43 @@ describe('the inspector over HTTP', () => {
     }
     controller.abort();
     expect(text).toContain('event: delivery\ndata: {"id":"streamed"');
+  });
+});
+
+describe('the ComplyCube API emulator panel', () => {
+  it('shows the registered webhook, enabled then disabled, and the catch-up reads, never the secret', async () => {
+    const api = await startComplyCubeApiEmulator({ allowHttpLoopbackWebhookUrls: true });
+    try {
+      const panel = complyCubeWebhookPanel(api);
+      expect((await panel.read()).note).toContain('npx complycube-webhooks connect');
+      const call = (path: string, init: RequestInit = {}) =>
+        fetch(`${api.url}${path}`, {
+          ...init,
+          headers: { authorization: api.apiKey, 'content-type': 'application/json' },
+        });
+      const created = (await (
+        await call('/webhooks', {
+          method: 'POST',
+          body: JSON.stringify({ url: 'http://127.0.0.1:8642/', events: ['*'], enabled: true }),
+        })
+      ).json()) as { id: string; secret: string };
+      await call('/checks?pageSize=10');
+
+      const before = await panel.read();
+      api.disableWebhook(created.id);
+      const after = await panel.read();
+
+      expect(before.rows).toContainEqual({
+        label: `Webhook ${created.id}`,
+        value: 'enabled · http://127.0.0.1:8642/ · events *',
+      });
+      expect(after.rows.find((r) => r.label === `Webhook ${created.id}`)?.value).toMatch(/^disabled /);
+      expect(after.rows.find((r) => r.label === 'Catch-up reads')?.value).toMatch(
+        /^1 list request; last .* GET \/checks → 200$/,
+      );
+      expect(JSON.stringify(after)).not.toContain(created.secret);
+    } finally {
+      await api.close();
+    }
   });
 });

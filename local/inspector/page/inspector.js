@@ -8,6 +8,7 @@ const token = document.querySelector('meta[name="inspector-token"]')?.getAttribu
 const deliveries = new Map();
 const state = {
   selected: '',
+  panelTimer: 0,
   fixtures: /** @type {Record<string, string[]>} */ ({}),
   detailTimer: 0,
   /** What the last resend got, shown in the detail of the delivery it made. */
@@ -504,7 +505,12 @@ async function loadState() {
     fillFixtures();
   }
   renderList();
-  if (current.panels.length > 0) await refreshPanels(current.panels);
+  if (current.panels.length > 0) {
+    await refreshPanels(current.panels);
+    // Panels show state kept elsewhere (an emulator), which sends no events: read it again now and then.
+    clearInterval(state.panelTimer);
+    state.panelTimer = setInterval(() => refreshPanels(current.panels).catch(() => undefined), 3000);
+  }
 }
 
 function follow() {
