@@ -129,6 +129,8 @@ export interface RouterOptions {
   readonly report: Reporter;
   /** Multiplies Lambda's retry waits. */
   readonly timeScale: number;
+  /** Deliver each event to each function a second time once the first delivery is over. @default false */
+  readonly deliverTwice?: boolean;
   /** @default none */
   readonly observer?: RouterObserver;
 }
@@ -293,12 +295,12 @@ export class EventRouter {
           ...(id === undefined ? {} : { eventId: id }),
         });
       } else if (target.kind === 'function') {
-        const work = this.invokeWithRetries(
-          match,
-          target.fn.logicalId,
-          target.target.input,
-          target.target.inputPath,
-        ).finally(() => this.inFlight.delete(work));
+        const deliver = () =>
+          this.invokeWithRetries(match, target.fn.logicalId, target.target.input, target.target.inputPath);
+        // EventBridge delivers at least once: the second copy shows what a subscriber does with one.
+        const work = (this.options.deliverTwice === true ? deliver().then(deliver) : deliver()).finally(() =>
+          this.inFlight.delete(work),
+        );
         this.inFlight.add(work);
       }
     }

@@ -61,6 +61,12 @@ export interface DevOptions {
    * @default none
    */
   readonly complyCubeApi?: 'local';
+  /**
+   * Deliver every event to each subscriber function twice, one copy after the other, as
+   * EventBridge's at-least-once delivery may.
+   * @default false
+   */
+  readonly deliverTwice?: boolean;
 }
 
 /**
@@ -128,6 +134,7 @@ export async function runDev(options: DevOptions, io: CliIo): Promise<number> {
       functions,
       report,
       timeScale: options.timeScale,
+      deliverTwice: options.deliverTwice === true,
       observer: {
         routed: (event, to) => store.routed(event, to),
         delivered: (event, record) => store.delivered(event, record),

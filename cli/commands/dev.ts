@@ -22,6 +22,7 @@ const OPTIONS = {
   context: { type: 'string', short: 'c', multiple: true },
   'inspector-port': { type: 'string' },
   'complycube-api': { type: 'string' },
+  'deliver-twice': { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -56,6 +57,7 @@ export function parseDevArgs(argv: readonly string[], cwd: string = process.cwd(
     context: (values.context ?? []).map(contextPair),
     inspectorPort: port(values['inspector-port'], '--inspector-port', DEFAULT_INSPECTOR_PORT),
     ...complyCubeApi(values['complycube-api']),
+    ...(values['deliver-twice'] === true ? { deliverTwice: true } : {}),
   };
 }
 
@@ -135,6 +137,9 @@ Options
       --state-dir <dir>  Where the secret, the synthesized app and server.json live. Default .dev/.
       --inspector-port <port>  Port of the inspector page. Default ${DEFAULT_INSPECTOR_PORT}, or the next free one;
                          with --port 0, any free one. A port you name must be free.
+      --deliver-twice    Deliver every event to each subscriber function twice, one copy after the
+                         other, as EventBridge may: see what your subscriber does with a duplicate
+                         (with once, the live log says "skipped: duplicate"; docs/subscribers.md).
       --complycube-api local
                          Also run the ComplyCube API emulator (a test tool, docs/connect.md), so
                          \`npx complycube-webhooks connect\` and \`status\` work without an account.

@@ -49,6 +49,10 @@ What to send
                        does: one copy is accepted, the other answered duplicate (or 409 in progress).
       --tamper         Change each body after signing it: a healthy receiver answers 401 forged.
       --shuffle        Send in random order.
+      --at <time>      Date the events at <time> (ISO 8601), their resource's updatedAt included,
+                       instead of now: send a state older than one sent before, and a subscriber
+                       with order: 'latest' skips it ("skipped: stale"). The receiver keeps events
+                       older than its retention (30 days) in quarantine.
   -c, --concurrency <n>  Requests in flight at once. Default 1.
 
 Retries

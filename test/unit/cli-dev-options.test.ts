@@ -63,4 +63,9 @@ describe('dev arguments', () => {
     expect(() => parseDevArgs(argv)).toThrow(UsageError);
     expect(() => parseDevArgs(argv)).toThrow(message);
   });
+
+  it('--deliver-twice delivers every event to each subscriber twice, and is off by default', () => {
+    expect(parseDevArgs(['--deliver-twice'])).toMatchObject({ deliverTwice: true });
+    expect(parseDevArgs([])).not.toHaveProperty('deliverTwice');
+  });
 });

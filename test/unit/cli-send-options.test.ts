@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { planDeliveries } from '../../cli/commands/send/delivery.js';
 import { parseSendArgs, type SendOptions } from '../../cli/commands/send/options.js';
 import { listFixtures, SENDER_PROVIDERS } from '../../cli/commands/send/providers.js';
 import { UsageError } from '../../cli/kit/usage-error.js';
@@ -94,6 +95,25 @@ describe('send arguments', () => {
       secret: 'whsec_x',
       json: true,
     });
+  });
+
+  it('--at dates the events, and their resource, at the time given', () => {
+    const options = parse('check.completed', '--at', '2026-12-05T12:00:00Z');
+    expect(options.at?.toISOString()).toBe('2026-12-05T12:00:00.000Z');
+    const [delivery] = planDeliveries(options, 'secret');
+    const body = JSON.parse(delivery?.event.body ?? '{}') as {
+      createdAt: string;
+      payload: { updatedAt: string };
+    };
+    expect(body.createdAt).toBe('2026-12-05T12:00:00.000Z');
+    expect(body.payload.updatedAt).toBe('2026-12-05T12:00:00.000Z');
+  });
+
+  it('refuses an --at that is not a date and time with a zone, with an example', () => {
+    expect(() => parse('check.completed', '--at', 'yesterday')).toThrow(
+      /--at takes an ISO 8601 date and time with a zone \(got 'yesterday'\), e\.g\. --at \d{4}-/,
+    );
+    expect(() => parse('check.completed', '--at', '2026-12-05T12:00:00')).toThrow(UsageError);
   });
 
   it('answers --help and --list without needing an event', () => {

@@ -25,7 +25,7 @@ export function planDeliveries(options: SendOptions, secret: string): Delivery[]
   const deliveries: Delivery[] = [];
   for (let round = 0; round < options.repeat; round++) {
     for (const name of options.fixtures) {
-      const event = provider.fresh(loadFixture(provider, name), name, new Date());
+      const event = provider.fresh(loadFixture(provider, name), name, options.at ?? new Date());
       const signed = Buffer.from(event.body, 'utf8');
       const signature = provider.sign(signed, secret);
       // Tampering changes the body after it was signed, as a party in the middle would.

@@ -24,6 +24,8 @@ export interface SendOptions {
   readonly timeoutMs: number;
   readonly json: boolean;
   readonly list: boolean;
+  /** The time the events carry (their own and their resource's) instead of now. */
+  readonly at?: Date;
 }
 
 const OPTIONS = {
@@ -42,6 +44,7 @@ const OPTIONS = {
   secret: { type: 'string' },
   json: { type: 'boolean' },
   list: { type: 'boolean', short: 'l' },
+  at: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -121,7 +124,22 @@ export function parseSendArgs(argv: readonly string[], catalogue: FixtureCatalog
       ) * 1000,
     json: values.json === true,
     list,
+    ...(values.at === undefined ? {} : { at: eventTime(values.at) }),
   };
+}
+
+const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** `--at`: an ISO 8601 date and time with a zone. */
+function eventTime(raw: string): Date {
+  const ms = ISO_WITH_ZONE.test(raw.trim()) ? Date.parse(raw.trim()) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    throw new UsageError(
+      `--at takes an ISO 8601 date and time with a zone (got '${raw}'), e.g. --at ${new Date(Date.now() - 60_000).toISOString()}.`,
+      'send',
+    );
+  }
+  return new Date(ms);
 }
 
 type Parsed = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>;
