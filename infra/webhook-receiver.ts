@@ -437,7 +437,10 @@ export class WebhookReceiver extends Construct {
    *   Lambda. A function has one such configuration: when it already has one (its own, made
    *   with `configureAsyncInvoke` before this call, or one an earlier subscription set), that one
    *   is kept, with a synth-time warning saying failed invocations go there instead. Configure
-   *   your own before subscribing; `configureAsyncInvoke` after this call throws.
+   *   your own before subscribing; `configureAsyncInvoke` after this call throws;
+   * - its environment names the subscription and its dead-letter queue, and `once` / `order`
+   *   add the subscriber table and a grant on the subscription's own records, for `onEvents`
+   *   from `functions/subscriber` (docs/subscribers.md).
    *
    * @param eventTypes exact types (`check.completed.clear`), families ending in `*`
    *   (`check.completed*` is every type starting with `check.completed`), or `*` for all
@@ -446,6 +449,7 @@ export class WebhookReceiver extends Construct {
    * @example
    * receiver.subscribe(['check.completed*'], onCheckCompleted);
    * receiver.subscribe(['client.deleted'], eraseClientQueue, { retryAttempts: 10 });
+   * receiver.subscribe(['check.completed*'], onCheckCompleted, { once: true, order: 'latest' });
    */
   subscribe(
     eventTypes: string | readonly string[],
