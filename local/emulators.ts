@@ -447,6 +447,39 @@ export interface MotoStartOptions extends StartOptions {
 }
 
 /**
+ * Python run before moto's server: memoizes `jsonpath_ng.ext.parse`. moto's EventBridge calls it
+ * eight times for every target of every rule an event matches (to fill its default input template,
+ * `moto/events/utils.py`), and jsonpath-ng builds its whole LALR parser table on each call: about
+ * 50 ms of CPU per call on a quiet core, under the server's global interpreter lock. So every
+ * PutEvents that matches a rule cost 150-450 ms, and four at once took 1.4-3.2 s each on this
+ * shared machine (measured at load 12), past the receiver's 2.5 s per-attempt timeout: the local
+ * stack and the tests then saw 503s for events routed to a subscriber. A parsed path is immutable
+ * (`find` only reads it), so sharing one between requests and threads changes nothing but the time.
+ */
+export const MOTO_JSONPATH_CACHE = `
+import functools
+try:
+    import jsonpath_ng.ext as _jsonpath_ext
+except ImportError:
+    pass
+else:
+    _uncached_parse = _jsonpath_ext.parse
+    _cached_parse = functools.lru_cache(maxsize=1024)(_uncached_parse)
+    def _parse(path, *args, **kwargs):
+        if args or kwargs or not isinstance(path, str):
+            return _uncached_parse(path, *args, **kwargs)
+        return _cached_parse(path)
+    _jsonpath_ext.parse = _parse
+`;
+
+/** `python3 -c` program equivalent to `python3 -m moto.server <argv>`, with the cache above. */
+const MOTO_SERVER_MAIN = `${MOTO_JSONPATH_CACHE}
+import sys
+from moto.server import main
+sys.exit(main())
+`;
+
+/**
  * Starts moto's server (EventBridge, SQS, Secrets Manager, …) on 127.0.0.1 and a free port, and
  * resolves once `GET /moto-api/` answers.
  *
@@ -461,7 +494,7 @@ export function startMoto(options: MotoStartOptions = {}): Promise<RunningEmulat
     {
       name: 'moto server',
       spawn: (port) =>
-        spawn(options.python ?? 'python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+        spawn(options.python ?? 'python3', ['-c', MOTO_SERVER_MAIN, '-H', '127.0.0.1', '-p', String(port)], {
           detached: true,
           stdio: ['ignore', 'pipe', 'pipe'],
           env: { ...process.env, PYTHONUNBUFFERED: '1' },
