@@ -1,9 +1,10 @@
 /**
- * A soak: many mixed ComplyCube events through the real handler (behind a local function URL) on
- * DynamoDB Local and moto, with a few percent of requests failing at every step, duplicates and
+ * A soak: many mixed ComplyCube events through the shipped receiver bundle (behind a local function
+ * URL, each request invoked with a Lambda-like context) on DynamoDB Local and moto, with a few percent of requests failing at every step, duplicates and
  * shuffled order. Counts what reached a catch-all subscriber and checks the guarantees.
  */
 import { isUtf8 } from 'node:buffer';
+import { LEASE_MARGIN_SECONDS } from '../../contract/env.js';
 import { listFixtureTypes, loadFixture, withFreshId } from '../../fixtures/complycube.js';
 import { startFunctionUrlServer } from '../../local/function-url-server.js';
 import {
@@ -15,7 +16,12 @@ import {
   useEmulatorEnv,
 } from '../support/aws-env.js';
 import { type InjectedFault, startFaultInjector } from '../support/aws-fault-injector.js';
-import { receiverEnv } from '../support/receiver-under-test.js';
+import {
+  FUNCTION_TIMEOUT_MS,
+  invocationContext,
+  loadBundledHandler,
+  receiverEnv,
+} from '../support/receiver-under-test.js';
 import { percentile, type SimulatorReport, simulateProvider } from './provider-simulator.js';
 
 export interface SoakOptions {
@@ -147,9 +153,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     AWS_ENDPOINT_URL_DYNAMODB: dynamodb.url,
     AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.url,
     ...receiverEnv(resources),
-    // A claim left by a failed release blocks retries until its lease ends; ComplyCube's first
-    // retry comes after 60 s, so in compressed time the shortest lease keeps the run short.
-    CLAIM_LEASE_SECONDS: '5',
+    // A claim left by a failed release blocks retries until its lease ends, so the shortest lease
+    // the receiver accepts keeps the run short: the function timeout plus the margin, as the
+    // construct derives it (15 s; ComplyCube's compressed retries still span two minutes).
+    CLAIM_LEASE_SECONDS: String(FUNCTION_TIMEOUT_MS / 1000 + LEASE_MARGIN_SECONDS),
   });
   const write = process.stdout.write.bind(process.stdout);
   // The receiver's JSON log lines would drown the summary; they are kept to read the window from.
@@ -158,8 +165,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     logText.push(String(chunk));
     return true;
   }) as typeof process.stdout.write;
-  const { handler } = await import('../../functions/receiver/handler.js');
-  const server = await startFunctionUrlServer(handler);
+  // The bytes Lambda runs, each request with the remaining time Lambda would give it (issue 14).
+  const handler = await loadBundledHandler();
+  const server = await startFunctionUrlServer((event) => handler(event, invocationContext()));
 
   try {
     const types = listFixtureTypes();
