@@ -135,7 +135,15 @@ export class ComplyCubeClient {
     const perSecond = options.requestsPerSecond ?? DOCUMENTED_RATE_LIMITS[kind];
     this.pacer =
       options.pacer ??
-      (perSecond === false ? undefined : slidingWindowPacer({ perSecond, sleep: this.sleep }));
+      (perSecond === false
+        ? undefined
+        : // The pacer measures its window on the clock it sleeps on: an injected `sleep` with the
+          // pacer still reading real time would spin, or wait for real.
+          slidingWindowPacer({
+            perSecond,
+            sleep: this.sleep,
+            ...(options.now === undefined ? {} : { now: options.now }),
+          }));
     this.onRetry = options.onRetry;
     this.fetchImpl = options.fetch ?? fetch;
     this.random = options.random ?? Math.random;
