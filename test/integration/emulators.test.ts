@@ -2,6 +2,8 @@
  * Smoke test of the integration harness: the emulators answer, events flow from a bus to a queue,
  * secrets round-trip, and the fault proxy breaks and restores SDK calls.
  */
+
+import { execFileSync } from 'node:child_process';
 import {
   ConditionalCheckFailedException,
   DescribeTimeToLiveCommand,
@@ -12,6 +14,7 @@ import {
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { MOTO_JSONPATH_CACHE } from '../../local/emulators.js';
 import {
   createTestResources,
   drainQueue,
@@ -183,5 +186,19 @@ describe('fault proxy', () => {
     await listTables();
 
     expect(proxy.count).toEqual({ forward: 1, refuse: 0, reset: 0, stall: 0, http500: 2, throttle: 0 });
+  });
+});
+
+describe("moto's jsonpath cache", () => {
+  it('hands back the same parsed path for the same text, which still finds what the path names', () => {
+    // moto's EventBridge parses eight paths per matched target per event; uncached, each parse
+    // rebuilt jsonpath-ng's parser table and a PutEvents that matched a rule took seconds under load.
+    const probe = `${MOTO_JSONPATH_CACHE}
+from jsonpath_ng.ext import parse
+same = parse("$.detail") is parse("$.detail")
+found = parse("$.detail").find({"detail": {"id": "e1"}})[0].value["id"]
+print(same, found, parse("$.source") is parse("$.detail"))
+`;
+    expect(execFileSync('python3', ['-c', probe], { encoding: 'utf8' }).trim()).toBe('True e1 False');
   });
 });
