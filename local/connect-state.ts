@@ -2,7 +2,7 @@
  * What `connect` and `status` need to know about a local receiver, read from the provisioned stack:
  * its webhook secret in moto and the event types its subscriptions need.
  */
-import { CONNECT_OUTPUTS, parseEventsList } from '../functions/connect/core/names.js';
+import { CONNECT_OUTPUTS, parseEventsList } from '../contract/connect.js';
 import type { LocalReceiver, ProvisionedStack } from './provision.js';
 import { type CfnTemplate, resolveValue } from './template.js';
 

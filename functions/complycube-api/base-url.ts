@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
+import { COMPLYCUBE_API_URL_ENV } from '../../contract/connect.js';
 import { ComplyCubeConfigError } from './errors.js';
 
-/** The environment variable every part that calls ComplyCube's API honours (CLI and functions). */
-export const COMPLYCUBE_API_URL_ENV = 'COMPLYCUBE_API_URL';
+export { COMPLYCUBE_API_URL_ENV };
 
 export const DEFAULT_COMPLYCUBE_API_URL = 'https://api.complycube.com/v1';
 

@@ -5,14 +5,10 @@
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { COMPLYCUBE_API_KEY_ENV, CONNECT_OUTPUTS, parseEventsList } from '../../../contract/connect.js';
 import { COMPLYCUBE_API_URL_ENV } from '../../../functions/complycube-api/base-url.js';
 import { ComplyCubeClient, type RetryNotice } from '../../../functions/complycube-api/client.js';
 import { secretsManagerStore } from '../../../functions/connect/adapters/secrets-manager-store.js';
-import {
-  COMPLYCUBE_API_KEY_ENV,
-  CONNECT_OUTPUTS,
-  parseEventsList,
-} from '../../../functions/connect/core/names.js';
 import type { ApiKeySource, SecretStore, WebhookApi } from '../../../functions/connect/core/ports.js';
 import { LOCAL_CREDENTIALS } from '../../../local/provision.js';
 import { DEFAULT_STATE_DIR, readStackState } from '../../../local/state.js';

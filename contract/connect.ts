@@ -1,7 +1,10 @@
 /**
- * Names the construct, the custom resource and the CLI share: stack outputs and environment
+ * Names the construct, the connect function and the CLI share: stack outputs and environment
  * variables. No SDK, no CDK.
  */
+
+/** Every part that calls ComplyCube's API honours it (docs/connect.md); http:// only on loopback. */
+export const COMPLYCUBE_API_URL_ENV = 'COMPLYCUBE_API_URL';
 
 /** The stack outputs `connect`, `status` and `disconnect --stack` read. */
 export const CONNECT_OUTPUTS = {
