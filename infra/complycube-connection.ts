@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { CustomResource, Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -7,8 +7,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { COMPLYCUBE_API_URL_ENV } from '../contract/connect.js';
 import type { ProviderDescriptor } from '../contract/providers.js';
 import { functionBundling } from './bundling.js';
+
+function checkApiUrl(value: string): string {
+  if (Token.isUnresolved(value)) return value;
+  if (!/^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(value)) {
+    throw new Error(
+      `connect.apiUrl must be an https:// base URL without query or fragment, e.g. https://api.complycube.com/v1 (got ${JSON.stringify(value)}).`,
+    );
+  }
+  return value.replace(/\/+$/, '');
+}
 
 /** The `connect` prop of `WebhookReceiver`: register the webhook in the provider at deploy time. */
 export interface ConnectProps {
@@ -27,6 +38,12 @@ export interface ConnectProps {
    * @default - names the stack and the receiver
    */
   readonly description?: string;
+  /**
+   * The API's base URL, for a proxy; set as `COMPLYCUBE_API_URL` on the function. `https://` only
+   * (a deployed function has no loopback to reach).
+   * @default https://api.complycube.com/v1
+   */
+  readonly apiUrl?: string;
 }
 
 export interface ComplyCubeConnectionProps extends ConnectProps {
@@ -81,6 +98,7 @@ export class ComplyCubeConnection extends Construct {
       timeout: Duration.minutes(2),
       logGroup,
       bundling: functionBundling('function', { envCredentialsOnly: true }),
+      environment: props.apiUrl === undefined ? {} : { [COMPLYCUBE_API_URL_ENV]: checkApiUrl(props.apiUrl) },
     });
 
     // Least privilege: read the key; read the webhook secret and put a new value into it, nothing else.

@@ -99,6 +99,18 @@ describe('WebhookReceiver connect', () => {
     );
   });
 
+  it('hands an API URL override to its function as COMPLYCUBE_API_URL, https only', () => {
+    const { stack, receiver } = receiverStack({
+      connect: { apiUrl: 'https://proxy.example.com/complycube/v1/' },
+    });
+    const fn = receiver.connection?.function.node.defaultChild;
+    const id = fn === undefined ? '' : stack.getLogicalId(fn as never);
+    expect(Template.fromStack(stack).toJSON().Resources[id].Properties.Environment.Variables).toEqual({
+      COMPLYCUBE_API_URL: 'https://proxy.example.com/complycube/v1',
+    });
+    expect(() => receiverStack({ connect: { apiUrl: 'http://proxy.example.com/v1' } })).toThrow(/https:\/\//);
+  });
+
   it('adds no connection without the prop', () => {
     const { stack } = receiverStack();
     expect(Template.fromStack(stack).findResources('Custom::ComplyCubeWebhook')).toEqual({});
