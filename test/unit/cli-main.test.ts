@@ -38,6 +38,10 @@ describe('the command registry', () => {
       expect(io.out()).toBe((await command.load()).help);
       expect(io.out()).not.toBe(MAIN_HELP);
     },
+    // `help <name>` loads the command's module graph for the first time (connect's pulls in the
+    // ComplyCube client and the AWS SDK), transformed by vite on import: 5 s and more on a loaded
+    // shared machine, though nothing here waits on time.
+    30_000,
   );
 
   it('lists the commands in two sections, summaries aligned within each', () => {
