@@ -3,7 +3,7 @@
  * SQS (the dead-letter queue) and moto's S3 (bodies too large for the bus): duplicates, stale
  * states, the failure windows, and invalid events.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,7 +21,13 @@ import {
   type InvocationContext,
   type OnEventsOptions,
 } from '../../functions/subscriber/subscriber.js';
-import { busEvent, complyCubeBusEvent, fixtureBusEvent } from '../helpers/bus-events.js';
+import {
+  busEvent,
+  compliancelyBusEvent,
+  complyCubeBusEvent,
+  fixtureBusEvent,
+} from '../helpers/bus-events.js';
+import { loadCompliancelyFixture } from '../helpers/compliancely.js';
 import {
   createQueue,
   createTable,
@@ -372,6 +378,20 @@ describe("order: 'latest'", () => {
     await h.invoke(update);
     await h.invoke(earlierDelete);
     expect(h.outcomes()).toEqual(['ran', 'skipped: stale']);
+  });
+
+  it('orders Compliancely records by their updated_date, one record id being one resource', async () => {
+    const h = harness({ once: true, order: 'latest' });
+    const record = { ...loadCompliancelyFixture('did_not_match'), id: randomInt(1, 2 ** 40) };
+    await h.invoke(compliancelyBusEvent({ ...record, updated_date: '2026-01-01T10:00:05Z' }));
+    await h.invoke(
+      compliancelyBusEvent({ ...record, status: 'In Review', updated_date: '2026-01-01T10:00:01Z' }),
+    );
+    await h.invoke(
+      compliancelyBusEvent({ ...record, status: 'TIN Matched', updated_date: '2026-01-01T10:00:09Z' }),
+    );
+    expect(h.outcomes()).toEqual(['ran', 'skipped: stale', 'ran']);
+    expect(h.ran.map((event) => event.type)).toEqual(['tin_check.did_not_match', 'tin_check.tin_matched']);
   });
 
   it('keeps resources apart: the same id under another resource type is another resource', async () => {
