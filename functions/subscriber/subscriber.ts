@@ -4,6 +4,7 @@
  * it to DynamoDB, SQS and S3 from the environment the construct sets.
  */
 import { createHash } from 'node:crypto';
+import { LEASE_MARGIN_SECONDS } from '../../contract/env.js';
 import { matchesPattern } from '../../contract/event-types.js';
 import {
   DEFAULT_SUBSCRIBER_METRICS_NAMESPACE,
@@ -175,7 +176,12 @@ export function createSubscriber<P extends string>(
     let claim: Awaited<ReturnType<SubscriberLedger['claimEvent']>> | undefined;
     if (once && ledger !== undefined) {
       const remaining = context.getRemainingTimeInMillis();
-      const lease = now() + (Number.isFinite(remaining) && remaining > 0 ? remaining : MAX_INVOCATION_MS);
+      // Past the invocation's end by the receiver's margin: a copy on another host, whose clock may
+      // run ahead of this one, must not take the claim over while this handler still runs.
+      const lease =
+        now() +
+        (Number.isFinite(remaining) && remaining > 0 ? remaining : MAX_INVOCATION_MS) +
+        LEASE_MARGIN_SECONDS * 1000;
       claim = await ledger.claimEvent(eventKey(deps.subscription, subscriberEvent), lease);
       if (claim.outcome === 'duplicate') return log(OUTCOME.duplicate, fields);
       if (claim.outcome === 'in_progress') {

@@ -8,6 +8,7 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readDeadLetter } from '../../cli/commands/redrive.js';
+import { LEASE_MARGIN_SECONDS } from '../../contract/env.js';
 import { loadFixture, newEventId } from '../../fixtures/complycube.js';
 import { DynamoDbSubscriberLedger } from '../../functions/subscriber/dynamodb-subscriber-ledger.js';
 import type { EventFor } from '../../functions/subscriber/events.js';
@@ -231,7 +232,7 @@ describe('once: the handler runs once per event id', () => {
     expect(h.lines.at(-1)).toMatchObject({ message: 'ran', tookOver: true });
   });
 
-  it('leases the claim for the invocation’s remaining time', async () => {
+  it('leases the claim for the invocation’s remaining time and the clock margin', async () => {
     const gate = deferred();
     const entered = deferred();
     const h = harness(
@@ -258,7 +259,7 @@ describe('once: the handler runs once per event id', () => {
     await running;
 
     expect(claim.Item?.status?.S).toBe('IN_PROGRESS');
-    expect(Number(claim.Item?.leaseExpiresAt?.N)).toBe(h.clock.now() + 42_000);
+    expect(Number(claim.Item?.leaseExpiresAt?.N)).toBe(h.clock.now() + 42_000 + LEASE_MARGIN_SECONDS * 1000);
   });
 });
 
@@ -295,7 +296,7 @@ describe('once: a failure after the handler ran but before its record was writte
     expect(h.ran).toHaveLength(1);
 
     // A copy after the lease: the record never said "done", so the handler runs a second time.
-    h.clock.advance(10_001);
+    h.clock.advance(10_000 + LEASE_MARGIN_SECONDS * 1000 + 1);
     await h.invoke(event);
     expect(h.ran).toHaveLength(2);
   });
