@@ -166,6 +166,8 @@ describe('app context', () => {
       compliancely: false,
       compliancelySignatureVerification: undefined,
       alarmEmail: undefined,
+      connect: false,
+      connectApiKeySecret: undefined,
     });
   });
 
