@@ -175,6 +175,14 @@ export class ReceiverMonitoring extends Construct {
     }
   }
 
+  /**
+   * An alarm of another part of the app (the webhook watcher, the catch-up) with this receiver's
+   * name, topic and dashboard list; a no-op returning `undefined` when alarms are off.
+   */
+  addAlarm(spec: AlarmSpec): cloudwatch.Alarm | undefined {
+    return this.alarmOptions === undefined ? undefined : this.alarm(spec);
+  }
+
   private alarm(spec: AlarmSpec): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, `${spec.id}Alarm`, {
       alarmName: `${this.namePrefix()} ${spec.summary}`.slice(0, 255),

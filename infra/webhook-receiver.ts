@@ -213,6 +213,8 @@ export class WebhookReceiver extends Construct {
   readonly largePayloadBucket: s3.Bucket;
   /** The CloudWatch namespace the function writes its metrics to. */
   readonly metricsNamespace: string;
+  /** How many days a processed event id is remembered (`idempotencyRetention`). */
+  readonly idempotencyRetentionDays: number;
   /** Dashboard, alarms and the alarm topic (README, "Operating it"). */
   readonly monitoring: ReceiverMonitoring;
   /** Where the alarms notify; undefined when `alarms` is false. */
@@ -229,6 +231,7 @@ export class WebhookReceiver extends Construct {
     this.provider = props.provider ?? Providers.COMPLYCUBE;
     this.removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const retentionDays = validateRetention(props.idempotencyRetention ?? DEFAULT_RETENTION);
+    this.idempotencyRetentionDays = retentionDays;
     const memorySize = validateMemory(props.memorySize ?? 1024);
     const reservedConcurrency = validateWhole('reservedConcurrency', props.reservedConcurrency, 1, 10_000);
     const maxBodyBytes = validateWhole('maxBodyBytes', props.maxBodyBytes, 1_024, FUNCTION_URL_MAX_BYTES);
