@@ -33,6 +33,9 @@ export interface LocalReceiverState {
   readonly webhookSecretArn?: string;
   /** The event types its subscriptions need (`["*"]` for all), for `connect` and `status`. */
   readonly webhookEvents?: readonly string[];
+  /** Its idempotency table (DynamoDB Local) and bus (moto), for `catch-up`. */
+  readonly tableName?: string;
+  readonly eventBusName?: string;
 }
 
 /** The content of `server.json` while a local stack runs. */

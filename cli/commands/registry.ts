@@ -75,6 +75,15 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./status.js')).statusCommand,
   },
   {
+    name: 'catch-up',
+    section: 'deployed',
+    summary: [
+      'Publish what changed in ComplyCube during a webhook gap (the state of each object now), once,',
+      'marked as caught up; the local stack or --stack <name>. Resumable.',
+    ],
+    load: async () => (await import('./catch-up.js')).catchUpCommand,
+  },
+  {
     name: 'disconnect',
     section: 'deployed',
     summary: ["Delete the receiver's webhook in ComplyCube."],

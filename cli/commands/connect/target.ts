@@ -193,7 +193,7 @@ function apiKeySource(
   );
 }
 
-async function describeStackOutputs(
+export async function describeStackOutputs(
   stack: string,
   region: string | undefined,
 ): Promise<Record<string, string>> {
