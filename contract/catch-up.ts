@@ -9,6 +9,12 @@
  */
 export const CATCH_UP_MARKER_FIELD = 'catchUp';
 
+/** The stack outputs `catch-up --stack` reads besides connect's (the bus, the event types, the API key secret). */
+export const CATCH_UP_OUTPUTS = {
+  tableName: 'IdempotencyTableName',
+  retentionDays: 'IdempotencyRetentionDays',
+} as const;
+
 /** The catch-up function's environment (besides the receiver's table, bus and retention names). */
 export const CATCH_UP_ENV = {
   /** ARN or name of the secret holding the ComplyCube API key. */

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { CATCH_UP_OUTPUTS } from '../contract/catch-up.js';
 import { CONNECT_OUTPUTS } from '../contract/connect.js';
 import type { SignatureVerification } from '../contract/env.js';
 import { Providers } from '../contract/providers.js';
@@ -121,6 +122,15 @@ export class ComplyCubeWebhooksStack extends Stack {
     new CfnOutput(this, 'QuarantineQueueUrl', {
       description: 'Authentic deliveries that were not ComplyCube events',
       value: this.receiver.quarantineQueue.queueUrl,
+    });
+    // What `npx complycube-webhooks catch-up --stack` writes to: the ledger (and its retention).
+    new CfnOutput(this, CATCH_UP_OUTPUTS.tableName, {
+      description: 'The idempotency table: the ledger live and caught-up events go through',
+      value: this.receiver.table.tableName,
+    });
+    new CfnOutput(this, CATCH_UP_OUTPUTS.retentionDays, {
+      description: 'Days a processed event id is remembered',
+      value: String(this.receiver.idempotencyRetentionDays),
     });
     this.receiver.addPortalEventTypesOutput();
     const connection = this.receiver.connection;

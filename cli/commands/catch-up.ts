@@ -7,6 +7,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CATCH_UP_OUTPUTS } from '../../contract/catch-up.js';
 import { COMPLYCUBE_API_KEY_ENV, CONNECT_OUTPUTS, parseEventsList } from '../../contract/connect.js';
 import { Providers } from '../../contract/providers.js';
 import { ComplyCubeApiReader } from '../../functions/catch-up/adapters/complycube-api-reader.js';
@@ -226,12 +227,6 @@ async function resolveTarget(options: CatchUpCliOptions, io: CliIo): Promise<Tar
     },
   };
 }
-
-/** The stack outputs `catch-up --stack` reads besides connect's. */
-export const CATCH_UP_OUTPUTS = {
-  tableName: 'IdempotencyTableName',
-  retentionDays: 'IdempotencyRetentionDays',
-} as const;
 
 function localTarget(options: CatchUpCliOptions, io: CliIo): Target {
   const state = readStackState(DEFAULT_STATE_DIR);

@@ -63,12 +63,14 @@ describe('the deployable app', () => {
     expect(result.status).toBe(0);
   });
 
-  it('outputs the function URL, the secret ARN, the bus name, the quarantine queue, the portal event types, the dashboard and the alarm topic', () => {
+  it('outputs the function URL, the secret ARN, the bus name, the quarantine queue, the portal event types, the ledger table, the dashboard and the alarm topic', () => {
     const outputs = template.findOutputs('*');
     expect(Object.keys(outputs).sort()).toEqual([
       'AlarmTopicArn',
       'DashboardName',
       'EventBusName',
+      'IdempotencyRetentionDays',
+      'IdempotencyTableName',
       'PortalEventTypes',
       'QuarantineQueueUrl',
       'WebhookSecretArn',
