@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { COMPLYCUBE_SOURCE } from '../../contract/providers.js';
 import { listFixtureTypes, loadFixture, loadFixtureText, sign } from '../../fixtures/complycube.js';
+import { Deadline } from '../../functions/receiver/core/deadline.js';
 import { LedgerError, PayloadStoreError, PublishError } from '../../functions/receiver/core/errors.js';
 import type { PayloadStore, StoredPayload } from '../../functions/receiver/core/ports/payload-store.js';
 import {
   entrySize,
   QUARANTINE_DETAIL_TYPE,
+  RELEASE_RESERVE_MS,
   type ReceiveDependencies,
   type ReceiveResult,
   receive,
@@ -1063,5 +1065,21 @@ describe('receive: a PutEvents that failed after the SDK retried it', () => {
 
     expect(result.statusCode).toBe(503);
     expect(result.log.publishAttempts).toBe(2);
+  });
+});
+
+describe('receive: a deadline that leaves PutEvents no time', () => {
+  it('answers 503 and releases the claim without saying PutEvents was cut short, since it never started', async () => {
+    const { deps, ledger, publisher, logger } = setup();
+    // Less than the release reserve: the claim fits, PutEvents may not start.
+    const deadline = Deadline.after(RELEASE_RESERVE_MS - 500);
+
+    const result = await receive(post(BODY), deps, deadline);
+
+    expect(result.statusCode).toBe(503);
+    expect(publisher.entries).toHaveLength(0);
+    expect(ledger.records.has(KEY)).toBe(false);
+    expect(result.log.publishCutShort).toBeUndefined();
+    expect(logger.lines.some((line) => line.fields?.publishCutShort !== undefined)).toBe(false);
   });
 });

@@ -27,19 +27,20 @@ export class Deadline {
   /**
    * Runs `call` with a signal that aborts `reserveMs` before the deadline, and settles by then
    * whatever `call` does with the signal: an adapter that ignores it still cannot hold the answer
-   * back. At expiry it rejects with `onExpiry()`, whose `cause` should say what was cut short.
+   * back. At expiry it rejects with `onExpiry(true)`, whose `cause` should say what was cut short;
+   * with no time left to start it, `call` is never made and it rejects with `onExpiry(false)`.
    */
   async bound<T>(
     call: (signal: AbortSignal) => Promise<T>,
-    options: { readonly reserveMs?: number; readonly onExpiry: () => Error },
+    options: { readonly reserveMs?: number; readonly onExpiry: (started: boolean) => Error },
   ): Promise<T> {
     const budgetMs = this.remainingMs() - (options.reserveMs ?? 0);
-    if (budgetMs <= 0) throw options.onExpiry();
+    if (budgetMs <= 0) throw options.onExpiry(false);
     const controller = new AbortController();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
-        const error = options.onExpiry();
+        const error = options.onExpiry(true);
         controller.abort(error);
         reject(error);
       }, budgetMs);

@@ -126,7 +126,7 @@ type Steps = ReceiveDependencies & { readonly deadline: Deadline | undefined };
 function step<T>(
   deps: Steps,
   call: (options: CallOptions) => Promise<T>,
-  options: { readonly reserveMs: number; readonly onExpiry: () => Error },
+  options: { readonly reserveMs: number; readonly onExpiry: (started: boolean) => Error },
 ): Promise<T> {
   if (deps.deadline === undefined) return call({});
   return deps.deadline.bound((signal) => call({ signal }), options);
@@ -393,7 +393,8 @@ async function deliver(
   const publish = (entry: BusEntry) =>
     step(deps, (options) => publisher.publish(entry, options), {
       reserveMs: RELEASE_RESERVE_MS,
-      onExpiry: () => {
+      onExpiry: (started) => {
+        if (!started) return new PublishError('No time was left in this request to start PutEvents.');
         // An attempt cut short may have reached the bus all the same (README, "Guarantees").
         fields.publishCutShort = true;
         return new PublishError('PutEvents did not finish in the time this request had.');
