@@ -83,6 +83,8 @@ const deps: ReceiveDependencies = {
       : new S3PayloadStore({
           bucket: config.payloadBucket,
           sdk: dynamodb.config,
+          // Like the clients': no attempt that could not finish before the request's deadline.
+          retryStrategy: new DeadlineRetryStrategy({ maxAttempts: 2, attemptMs: ATTEMPT_MS }),
           endpoint: process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL,
         }),
 };

@@ -85,6 +85,18 @@ describe('DeadlineRetryStrategy', () => {
     await expect(outcome).rejects.toBeInstanceOf(NoTimeForAnotherAttemptError);
   });
 
+  it("counts a throttling answer's Retry-After hint in the wait it must fit", async () => {
+    const strategy = new DeadlineRetryStrategy({ maxAttempts: 2, attemptMs: 100 });
+    const token = await strategy.acquireInitialRetryToken('scope');
+    const hinted = { errorType: 'TRANSIENT', retryAfterHint: new Date(Date.now() + 2_900) } as const;
+
+    const outcome = Deadline.after(3_000).bound(() => strategy.refreshRetryTokenForRetry(token, hinted), {
+      onExpiry: () => new Expired('x'),
+    });
+
+    await expect(outcome).rejects.toBeInstanceOf(NoTimeForAnotherAttemptError);
+  });
+
   it('is the standard strategy outside a bounded step', async () => {
     const strategy = new DeadlineRetryStrategy({ maxAttempts: 2, attemptMs: 60_000 });
     const token = await strategy.acquireInitialRetryToken('scope');

@@ -34,7 +34,13 @@ export class DeadlineRetryStrategy implements RetryStrategyV2 {
     const remaining = stepRemainingMs();
     if (remaining !== undefined) {
       const base = errorInfo.errorType === 'THROTTLING' ? Retry.throttlingDelay() : Retry.delay();
-      const longestBackoff = Math.min(MAXIMUM_RETRY_DELAY, base * 2 ** token.getRetryCount());
+      const computed = Math.min(MAXIMUM_RETRY_DELAY, base * 2 ** token.getRetryCount());
+      // The standard strategy waits for a Retry-After hint too, up to 5 s past its own backoff.
+      const hinted =
+        errorInfo.retryAfterHint instanceof Date
+          ? Math.min(errorInfo.retryAfterHint.getTime() - Date.now(), computed + 5_000)
+          : 0;
+      const longestBackoff = Math.max(computed, hinted);
       if (remaining < longestBackoff + this.attemptMs) {
         throw new NoTimeForAnotherAttemptError(
           `${Math.round(remaining)} ms left: not enough for a backoff of up to ${longestBackoff} ms and an attempt of up to ${this.attemptMs} ms.`,
