@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { COMPLYCUBE_API_URL_ENV } from '../contract/connect.js';
 import type { ProviderDescriptor } from '../contract/providers.js';
 import { functionBundling } from './bundling.js';
+import type { WebhookWatchOptions } from './webhook-watch.js';
 
 function checkApiUrl(value: string): string {
   if (Token.isUnresolved(value)) return value;
@@ -44,6 +45,13 @@ export interface ConnectProps {
    * @default https://api.complycube.com/v1
    */
   readonly apiUrl?: string;
+  /**
+   * Watch the webhook once connected: alarm when it is disabled, missing or drifted, turn it back
+   * on when ComplyCube has disabled it and the receiver is healthy, and catch up the gap
+   * (docs/catch-up.md). `false` for none.
+   * @default {} (every 5 minutes, re-enabling on, a 36-hour look-back)
+   */
+  readonly watch?: WebhookWatchOptions | false;
 }
 
 export interface ComplyCubeConnectionProps extends ConnectProps {

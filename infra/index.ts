@@ -14,3 +14,4 @@ export type {
   SubscriptionTarget,
 } from './subscriptions.js';
 export { WebhookReceiver, type WebhookReceiverProps } from './webhook-receiver.js';
+export { WebhookWatch, type WebhookWatchOptions, type WebhookWatchProps } from './webhook-watch.js';

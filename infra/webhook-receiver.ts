@@ -56,6 +56,8 @@ export type {
   SubscriptionTarget,
 } from './subscriptions.js';
 
+import { WebhookWatch } from './webhook-watch.js';
+
 export interface WebhookReceiverProps {
   /**
    * The provider whose webhooks this receiver takes.
@@ -223,6 +225,8 @@ export class WebhookReceiver extends Construct {
   readonly archive: events.Archive | undefined;
   /** The deploy-time connection to the provider, when `connect` is set. */
   readonly connection: ComplyCubeConnection | undefined;
+  /** The webhook watcher and the catch-up (docs/catch-up.md), when connected and not switched off. */
+  readonly watch: WebhookWatch | undefined;
   private readonly removalPolicy: RemovalPolicy;
   private readonly subscriptions: ReceiverSubscriptions;
 
@@ -415,6 +419,18 @@ export class WebhookReceiver extends Construct {
             // Read at synth time, so subscriptions added after the constructor count too.
             events: () => this.webhookEvents,
             receiverRemovalPolicy: this.removalPolicy,
+          });
+    const watch = props.connect?.watch;
+    this.watch =
+      this.connection === undefined || watch === false
+        ? undefined
+        : new WebhookWatch(this, 'Watch', {
+            ...watch,
+            receiver: this,
+            apiKeySecret: this.connection.apiKeySecret,
+            // Empty while the API key is the placeholder: the watcher then finds the webhook by URL.
+            webhookId: this.connection.resource.getAttString('WebhookId'),
+            apiUrl: props.connect?.apiUrl,
           });
   }
 

@@ -16,22 +16,15 @@ import {
   WATCH_ENV,
   WATCH_METRIC,
 } from '../contract/catch-up.js';
+import { COMPLYCUBE_API_URL_ENV } from '../contract/connect.js';
 import { ENV } from '../contract/env.js';
 import { DIMENSION } from '../contract/metrics.js';
 import { functionBundling } from './bundling.js';
 import { PERIOD } from './receiver-alarms.js';
 import type { WebhookReceiver } from './webhook-receiver.js';
 
-export interface WebhookWatchProps {
-  /** The receiver whose ComplyCube webhook is watched and whose gaps are caught up. */
-  readonly receiver: WebhookReceiver;
-  /** The secret holding the ComplyCube API key (plain text or `{"apiKey": "…"}`). */
-  readonly apiKeySecret: secretsmanager.ISecret;
-  /**
-   * The webhook's id, e.g. the connect custom resource's `WebhookId`.
-   * @default - found by the receiver's function URL
-   */
-  readonly webhookId?: string;
+/** What `connect.watch` takes: the watch's own settings. */
+export interface WebhookWatchOptions {
   /**
    * How often the watcher looks at the webhook.
    * @default Duration.minutes(5)
@@ -54,6 +47,23 @@ export interface WebhookWatchProps {
    * @default true (when the receiver has alarms)
    */
   readonly alarms?: boolean;
+}
+
+export interface WebhookWatchProps extends WebhookWatchOptions {
+  /** The receiver whose ComplyCube webhook is watched and whose gaps are caught up. */
+  readonly receiver: WebhookReceiver;
+  /** The secret holding the ComplyCube API key (plain text or `{"apiKey": "…"}`). */
+  readonly apiKeySecret: secretsmanager.ISecret;
+  /**
+   * The webhook's id, e.g. the connect custom resource's `WebhookId`.
+   * @default - found by the receiver's function URL
+   */
+  readonly webhookId?: string;
+  /**
+   * The ComplyCube API's base URL (`COMPLYCUBE_API_URL`), for a proxy.
+   * @default https://api.complycube.com/v1
+   */
+  readonly apiUrl?: string;
 }
 
 const FIRST_RESPONSE = 'Runbook: docs/catch-up.md.';
@@ -118,6 +128,7 @@ export class WebhookWatch extends Construct {
       [ENV.metricsNamespace]: receiver.metricsNamespace,
       [CATCH_UP_ENV.apiKeySecretId]: props.apiKeySecret.secretArn,
       [CATCH_UP_ENV.eventTypes]: eventTypes,
+      ...(props.apiUrl === undefined ? {} : { [COMPLYCUBE_API_URL_ENV]: props.apiUrl }),
     };
 
     this.catchUp = this.fn('CatchUp', 'catch-up', {

@@ -147,3 +147,39 @@ describe('WebhookWatch', () => {
     ).toThrow(/Compliancely has no webhook API/);
   });
 });
+
+describe('connect.watch', () => {
+  it('watches a connected receiver by default, with the connection’s API key and webhook id', () => {
+    const stack = new Stack(appWithoutBundling(), 'Connected', {
+      env: { account: '123456789012', region: 'eu-west-1' },
+    });
+    const receiver = new WebhookReceiver(stack, 'Receiver', {
+      connect: { apiUrl: 'https://proxy.example/v1' },
+    });
+
+    expect(receiver.watch).toBeDefined();
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Watches'),
+      Environment: {
+        Variables: Match.objectLike({
+          COMPLYCUBE_WEBHOOK_ID: { 'Fn::GetAtt': [Match.anyValue(), 'WebhookId'] },
+          COMPLYCUBE_API_URL: 'https://proxy.example/v1',
+        }),
+      },
+    });
+  });
+
+  it('is off with watch: false, and without connect', () => {
+    const stack = new Stack(appWithoutBundling(), 'Off');
+    const off = new WebhookReceiver(stack, 'Off', { connect: { watch: false } });
+    const plain = new WebhookReceiver(stack, 'Plain');
+
+    expect(off.watch).toBeUndefined();
+    expect(plain.watch).toBeUndefined();
+    expect(
+      Template.fromStack(stack).findResources('AWS::Events::Rule', {
+        Properties: { ScheduleExpression: Match.anyValue() },
+      }),
+    ).toEqual({});
+  });
+});
