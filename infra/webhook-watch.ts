@@ -220,7 +220,7 @@ export class WebhookWatch extends Construct {
         evaluationPeriods: 2,
         treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         description:
-          'The ComplyCube webhook was found disabled (ComplyCube gives up after ten failed retries) or the watcher did not report. ' +
+          'The ComplyCube webhook was found disabled (ComplyCube gives up after ten failed retries), or the watcher did not report, or the API key is not set yet (then the missing-webhook alarm fires too). ' +
           'Automatic: once the receiver answers as it should, the watcher turns the webhook back on and starts a catch-up of the gap; the alarm clears on its next run. ' +
           'First response: if it stays on, read the watcher log (leftDisabledBecause): receiver_unhealthy means the receiver still fails (see its own alarms: secret not set, 5xx, throttles); reenable_off means a person must turn it on (npx complycube-webhooks connect). ' +
           FIRST_RESPONSE,
