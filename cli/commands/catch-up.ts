@@ -80,22 +80,37 @@ interface Target {
   close(): void;
 }
 
+export interface CatchUpCliDependencies {
+  /** Where the local stack keeps `server.json`. @default `.dev/` at the project root */
+  readonly stateDir?: string;
+}
+
+/**
+ * @example
+ * process.exitCode = await runCatchUpCli(['--since', '36h'], io);
+ */
+export async function runCatchUpCli(
+  argv: readonly string[],
+  io: CliIo,
+  dependencies: CatchUpCliDependencies = {},
+): Promise<number> {
+  const options = parseCatchUpArgs(argv, Date.now());
+  if (options === 'help') {
+    io.stdout.write(CATCH_UP_HELP);
+    return 0;
+  }
+  const out = printer(io, options.json);
+  const target = await resolveTarget(options, io, dependencies.stateDir ?? DEFAULT_STATE_DIR);
+  try {
+    return await run(options, target, out, io);
+  } finally {
+    target.close();
+  }
+}
+
 export const catchUpCommand: CommandModule = {
   help: CATCH_UP_HELP,
-  async run(argv, io) {
-    const options = parseCatchUpArgs(argv, Date.now());
-    if (options === 'help') {
-      io.stdout.write(CATCH_UP_HELP);
-      return 0;
-    }
-    const out = printer(io, options.json);
-    const target = await resolveTarget(options, io);
-    try {
-      return await run(options, target, out, io);
-    } finally {
-      target.close();
-    }
-  },
+  run: (argv, io) => runCatchUpCli(argv, io),
 };
 
 async function run(options: CatchUpCliOptions, target: Target, out: Printer, io: CliIo): Promise<number> {
@@ -193,8 +208,8 @@ function printSummary(summary: CatchUpSummary, out: Printer): void {
   out.print('summary', { ...summary }, lines.join('\n'));
 }
 
-async function resolveTarget(options: CatchUpCliOptions, io: CliIo): Promise<Target> {
-  if (options.stack === undefined) return localTarget(options, io);
+async function resolveTarget(options: CatchUpCliOptions, io: CliIo, stateDir: string): Promise<Target> {
+  if (options.stack === undefined) return localTarget(options, io, stateDir);
   const outputs = await describeStackOutputs(options.stack, options.region);
   const region = options.region === undefined ? {} : { region: options.region };
   const tableName = outputs[CATCH_UP_OUTPUTS.tableName];
@@ -228,8 +243,8 @@ async function resolveTarget(options: CatchUpCliOptions, io: CliIo): Promise<Tar
   };
 }
 
-function localTarget(options: CatchUpCliOptions, io: CliIo): Target {
-  const state = readStackState(DEFAULT_STATE_DIR);
+function localTarget(options: CatchUpCliOptions, io: CliIo, stateDir: string): Target {
+  const state = readStackState(stateDir);
   if (state === undefined) {
     throw new UsageError(
       'No local stack is running. Start it with `npm run dev -- --complycube-api local`, or name a deployed one: --stack <name>.',
