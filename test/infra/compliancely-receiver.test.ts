@@ -312,6 +312,8 @@ describe('the deployable app with -c compliancely=true', () => {
       'CompliancelyWebhookUrl',
       'DashboardName',
       'EventBusName',
+      'IdempotencyRetentionDays',
+      'IdempotencyTableName',
       'PortalEventTypes',
       'QuarantineQueueUrl',
       'WebhookSecretArn',
