@@ -6,8 +6,9 @@ import { runConnectCommand } from './connect/run.js';
 import type { CommandModule } from './registry.js';
 
 export const STATUS_HELP = `Compare the receiver's webhook in ComplyCube with what the stack expects: its URL, whether it is
-enabled, event types missing or extra, and whether the webhook secret is set (never its value).
-Changes nothing.
+enabled, event types missing or extra, and whether the webhook secret is set (never its value); and
+when the receiver last accepted a delivery (--stack: its CloudWatch metrics, 14 days; local: its
+ledger). Changes nothing.
 
 Usage
   npx complycube-webhooks status                                the local stack

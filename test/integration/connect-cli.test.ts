@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -14,24 +15,28 @@ import {
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runConnectCommand } from '../../cli/commands/connect/run.js';
 import { CONNECT_HELP } from '../../cli/commands/connect.js';
+import { STATUS_HELP } from '../../cli/commands/status.js';
 import type { CliIo } from '../../cli/kit/io.js';
 import { runCli } from '../../cli/main.js';
 import {
   type ComplyCubeApiEmulator,
   startComplyCubeApiEmulator,
 } from '../../local/complycube-api-emulator/emulator.js';
+import { LOCAL_CREDENTIALS } from '../../local/provision.js';
+import { LOCAL_REGION } from '../../local/template.js';
 import { EMULATOR_CREDENTIALS, EMULATOR_REGION, uniqueName, useEmulatorEnv } from '../support/aws-env.js';
 
 const PLACEHOLDER = JSON.stringify({ note: 'replace this whole value', placeholder: 'x1' });
 const URL_ = 'https://abc123.lambda-url.eu-west-1.on.aws/';
 
 let motoUrl = '';
+let dynamodbUrl = '';
 let secrets: SecretsManagerClient;
 let api: ComplyCubeApiEmulator;
 let webhookSecretId = '';
 
 beforeAll(() => {
-  motoUrl = useEmulatorEnv().moto;
+  ({ moto: motoUrl, dynamodb: dynamodbUrl } = useEmulatorEnv());
   secrets = new SecretsManagerClient({
     region: EMULATOR_REGION,
     credentials: EMULATOR_CREDENTIALS,
@@ -251,6 +256,73 @@ describe('finding the receiver', () => {
       expect(local.state.webhooks).toEqual([expect.objectContaining({ url: 'http://127.0.0.1:8642/' })]);
       await local.close();
     } finally {
+      rmSync(stateDir, { recursive: true, force: true });
+    }
+  });
+
+  it("reports when the local stack's receiver last accepted a delivery, from its ledger", async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'status-local-'));
+    // As the local stack's own provisioning does: DynamoDB Local keeps one database per key.
+    const dynamodb = new DynamoDBClient({
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+      endpoint: dynamodbUrl,
+    });
+    const local = await startComplyCubeApiEmulator({ rateLimit: false, allowHttpLoopbackWebhookUrls: true });
+    try {
+      const tableName = uniqueName('status-ledger');
+      await dynamodb.send(
+        new CreateTableCommand({
+          TableName: tableName,
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        }),
+      );
+      const record = (pk: string, status: string, completedAt: number) =>
+        dynamodb.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: { pk: { S: pk }, status: { S: status }, completedAt: { N: String(completedAt) } },
+          }),
+        );
+      await record('complycube#evt_1', 'COMPLETED', Date.parse('2026-12-05T09:00:00Z'));
+      await record('complycube#evt_2', 'COMPLETED', Date.parse('2026-12-05T10:30:00Z'));
+      // Neither was accepted: a claim still in progress, and a quarantined body.
+      await record('complycube#evt_3', 'IN_PROGRESS', Date.parse('2026-12-05T11:00:00Z'));
+      await record('complycube#quarantine#abc', 'COMPLETED', Date.parse('2026-12-05T12:00:00Z'));
+      writeFileSync(
+        join(stateDir, 'server.json'),
+        JSON.stringify({
+          pid: process.pid,
+          startedAt: new Date().toISOString(),
+          receivers: [
+            {
+              provider: 'complycube',
+              url: 'http://127.0.0.1:8642/',
+              webhookSecretArn: webhookSecretId,
+              webhookEvents: ['check.completed'],
+              tableName,
+            },
+          ],
+          emulators: { dynamodb: dynamodbUrl, moto: motoUrl },
+          complyCubeApi: { url: local.url, apiKey: local.apiKey },
+        }),
+      );
+
+      const json = io({});
+      await runConnectCommand('status', ['--json'], json, STATUS_HELP, { stateDir });
+      const text = io({});
+      await runConnectCommand('status', [], text, STATUS_HELP, { stateDir });
+
+      expect(JSON.parse(json.out.join('').trim())).toMatchObject({
+        event: 'status',
+        lastAccepted: { state: 'seen', from: '2026-12-05T10:30:00.000Z', until: '2026-12-05T10:30:00.000Z' },
+      });
+      expect(text.out.join('')).toMatch(/last accepted: 2026-12-05T10:30:00\.000Z/);
+    } finally {
+      await local.close();
+      dynamodb.destroy();
       rmSync(stateDir, { recursive: true, force: true });
     }
   });

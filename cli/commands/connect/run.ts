@@ -10,6 +10,7 @@ import { OpsError } from '../../kit/failure.js';
 import type { CliIo } from '../../kit/io.js';
 import { type Printer, printer } from '../../kit/printer.js';
 import { UsageError } from '../../kit/usage-error.js';
+import { describeLastAccepted, type LastAccepted } from './last-accepted.js';
 import { type ConnectCliOptions, type ConnectCommand, parseConnectArgs } from './options.js';
 import { type ConnectTarget, resolveConnectTarget, type TargetDependencies } from './target.js';
 
@@ -94,7 +95,12 @@ async function runStatus(options: ConnectCliOptions, target: ConnectTarget, out:
     { url, events, ...(target.webhookId === undefined ? {} : { webhookId: target.webhookId }) },
     { apiKey: target.apiKey, webhookSecret, api: target.api },
   );
-  out.print('status', { ...report }, describeStatus(report, target, out));
+  const lastAccepted = target.lastAccepted === undefined ? undefined : await target.lastAccepted();
+  out.print(
+    'status',
+    { ...report, lastAccepted: lastAccepted ?? null },
+    describeStatus(report, target, out, lastAccepted),
+  );
   if (report.apiKey === 'placeholder') return EXIT_NOT_CONFIGURED;
   return report.problems.length === 0 ? 0 : 1;
 }
@@ -160,7 +166,12 @@ function warn(out: Printer, warnings: readonly string[]): void {
   for (const warning of warnings) out.print('warning', { text: warning }, `warning: ${warning}`, true);
 }
 
-function describeStatus(report: StatusReport, target: ConnectTarget, out: Printer): string {
+function describeStatus(
+  report: StatusReport,
+  target: ConnectTarget,
+  out: Printer,
+  lastAccepted: LastAccepted | undefined,
+): string {
   const { colour } = out;
   const ok = (good: boolean, text: string) =>
     good ? `${colour.green('✓')} ${text}` : `${colour.red('✗')} ${text}`;
@@ -205,6 +216,15 @@ function describeStatus(report: StatusReport, target: ConnectTarget, out: Printe
   );
   if (report.accountWebhooks !== undefined)
     lines.push(colour.dim(`  account  ${report.accountWebhooks} of 20 webhooks`));
+  lines.push(
+    colour.dim(
+      `  ${
+        lastAccepted === undefined
+          ? 'last accepted: unknown (name the stack with --stack to read its metrics)'
+          : describeLastAccepted(lastAccepted)
+      }`,
+    ),
+  );
   if (report.problems.length === 0) lines.push(colour.green('All as expected.'));
   for (const problem of report.problems) lines.push(colour.red(`  - ${problem}`));
   return lines.join('\n');

@@ -4,6 +4,8 @@
  * outputs (`--stack`), or `--url` with `--secret-id`.
  */
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { COMPLYCUBE_API_KEY_ENV, CONNECT_OUTPUTS, parseEventsList } from '../../../contract/connect.js';
 import { COMPLYCUBE_API_URL_ENV } from '../../../functions/complycube-api/base-url.js';
@@ -17,7 +19,16 @@ import { awsFailure } from '../../aws/clients.js';
 import { OpsError } from '../../kit/failure.js';
 import type { CliIo } from '../../kit/io.js';
 import { UsageError } from '../../kit/usage-error.js';
+import {
+  cloudWatchClient,
+  cloudWatchLastAccepted,
+  type LastAccepted,
+  ledgerLastAccepted,
+} from './last-accepted.js';
 import type { ConnectCliOptions } from './options.js';
+
+/** The provider whose receiver these commands act on, as its metrics and ledger keys name it. */
+const PROVIDER = 'complycube';
 
 export interface ConnectTarget {
   /** For messages: `the local stack`, `stack ComplyCubeWebhooks`, or the URL. */
@@ -30,6 +41,8 @@ export interface ConnectTarget {
   readonly webhookSecret: SecretStore | undefined;
   readonly apiKey: ApiKeySource;
   readonly api: (key: string) => WebhookApi;
+  /** When the receiver last accepted a delivery; `undefined` when there is nowhere to read it (--url). */
+  readonly lastAccepted: (() => Promise<LastAccepted>) | undefined;
   /** Releases the clients. */
   close(): void;
 }
@@ -39,6 +52,8 @@ export interface TargetDependencies {
   readonly stackOutputs?: (stack: string, region: string | undefined) => Promise<Record<string, string>>;
   /** @default the SDK's chain (`--region`, AWS_REGION, the profile) */
   readonly secretsManager?: SecretsManagerClient;
+  /** For `--stack`: the receiver's metrics. @default the SDK's chain, as for Secrets Manager */
+  readonly cloudWatch?: CloudWatchClient;
   /** Told before each retry of a ComplyCube call. */
   readonly onRetry?: (notice: RetryNotice) => void;
   readonly stateDir?: string;
@@ -109,6 +124,7 @@ export async function resolveConnectTarget(
         : secretsManagerStore(secretsManager, secretId, 'the webhook secret'),
     apiKey: apiKeySource(options, io, secretsManager, apiKeySecretId, command),
     api: apiClient(undefined),
+    lastAccepted: options.stack === undefined ? undefined : stackLastAccepted(options, dependencies, clients),
     close,
   };
 }
@@ -168,7 +184,40 @@ function localTarget(
         ? { description: "the local ComplyCube API emulator's key", read: async () => api.apiKey }
         : apiKeySource(options, io, secretsManager, options.apiKeySecretId, options.command),
     api: apiClient(useEmulator ? api?.url : undefined),
+    lastAccepted:
+      receiver.tableName === undefined
+        ? undefined
+        : localLastAccepted(state.emulators.dynamodb, receiver.tableName, clients),
     close,
+  };
+}
+
+function stackLastAccepted(
+  options: ConnectCliOptions,
+  dependencies: TargetDependencies,
+  clients: { destroy(): void }[],
+): (() => Promise<LastAccepted>) | undefined {
+  const stack = options.stack;
+  if (stack === undefined) return undefined;
+  return () => {
+    const client = dependencies.cloudWatch ?? track(clients, cloudWatchClient(options.region));
+    // The app's stack sets the receiver's metrics namespace to the stack's name
+    // (infra/complycube-webhooks-stack.ts), so two deployments in one account stay apart.
+    return cloudWatchLastAccepted(client, stack, PROVIDER);
+  };
+}
+
+function localLastAccepted(
+  endpoint: string,
+  tableName: string,
+  clients: { destroy(): void }[],
+): () => Promise<LastAccepted> {
+  return () => {
+    const client = track(
+      clients,
+      new DynamoDBClient({ region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, endpoint, maxAttempts: 2 }),
+    );
+    return ledgerLastAccepted(client, tableName, PROVIDER);
   };
 }
 
