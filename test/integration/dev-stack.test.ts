@@ -3,52 +3,22 @@
  * the bundled functions), fed by the sender CLI with every fixture type, duplicates and a forged
  * request; then stopped with SIGINT, leaving no process behind.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listFixtureTypes } from '../../fixtures/complycube.js';
+import {
+  CLI,
+  DEV_STARTUP_MS,
+  type DevStackProcess,
+  type LogRecord,
+  startDevStack,
+} from '../support/dev-stack-process.js';
 
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../../bin/complycube-webhooks.js', import.meta.url));
-const STARTUP_MS = 240_000;
 
-type Record_ = Readonly<Record<string, unknown>> & { readonly kind: string };
-
-let stateDir: string;
-let child: ChildProcess;
-const records: Record_[] = [];
-const waiters: { predicate: () => boolean; resolve: () => void; fail: (why: string) => void }[] = [];
-let stderr = '';
-let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-/** Resolves once the dev stack has printed what `predicate` looks for; fails with its output otherwise. */
-function until(predicate: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
-  if (predicate()) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const fail = (why: string): void => {
-      clearTimeout(timer);
-      const last = records.slice(-10).map((r) => JSON.stringify(r));
-      reject(
-        new Error(
-          `${why} while waiting for ${what}.\n--- stderr ---\n${stderr.slice(-4000)}\n--- last records ---\n${last.join('\n')}`,
-        ),
-      );
-    };
-    const timer = setTimeout(() => fail('Timed out'), timeoutMs);
-    waiters.push({
-      predicate,
-      fail,
-      resolve: () => {
-        clearTimeout(timer);
-        resolve();
-      },
-    });
-  });
-}
+let stack: DevStackProcess;
+const of = (kind: string): LogRecord[] => stack.of(kind);
 
 /** Processes still running (zombies waiting for init do not count) in any of these process groups. */
 async function liveProcessesIn(groups: readonly number[]): Promise<string[]> {
@@ -73,16 +43,12 @@ async function groupEmptied(group: number): Promise<string[]> {
   }
 }
 
-function of(kind: string): Record_[] {
-  return records.filter((record) => record.kind === kind);
-}
-
-async function send(...args: string[]): Promise<{ code: number; lines: Record_[] }> {
+async function send(...args: string[]): Promise<{ code: number; lines: LogRecord[] }> {
   const ready = of('ready')[0];
   const url = (ready?.receivers as { url: string }[] | undefined)?.[0]?.url ?? '';
   const env = {
     ...process.env,
-    WEBHOOK_SECRET: readFileSync(join(stateDir, 'webhook-secret'), 'utf8').trim(),
+    WEBHOOK_SECRET: stack.secret(),
   };
   const result = await run(process.execPath, [CLI, 'send', ...args, '--url', url, '--json'], { env }).then(
     ({ stdout }) => ({ code: 0, stdout }),
@@ -93,55 +59,17 @@ async function send(...args: string[]): Promise<{ code: number; lines: Record_[]
     lines: result.stdout
       .split('\n')
       .filter((line) => line.trim() !== '')
-      .map((line) => JSON.parse(line) as Record_),
+      .map((line) => JSON.parse(line) as LogRecord),
   };
 }
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'dev-stack-'));
-  child = spawn(
-    process.execPath,
-    [CLI, 'dev', '--json', '--port', '0', '--time-scale', '0.001', '--state-dir', stateDir],
-    {
-      // Its own process group: after it exits, the group must be empty.
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  // Nothing more will come once it has exited: fail whatever still waits, with its output.
-  void exited.then(({ code, signal }) => {
-    for (const waiter of waiters.splice(0))
-      waiter.fail(`the dev stack exited (code ${code}, signal ${signal})`);
-  });
-  let buffered = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() !== '') records.push(JSON.parse(line) as Record_);
-    for (const waiter of [...waiters]) {
-      if (waiter.predicate()) {
-        waiters.splice(waiters.indexOf(waiter), 1);
-        waiter.resolve();
-      }
-    }
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString('utf8');
-  });
-  await until(() => of('ready').length > 0, 'the dev stack to be ready', STARTUP_MS);
-}, STARTUP_MS + 10_000);
+  stack = await startDevStack({ args: ['--time-scale', '0.001'] });
+}, DEV_STARTUP_MS + 10_000);
 
 afterAll(async () => {
-  if (child.exitCode === null && child.signalCode === null) {
-    try {
-      process.kill(-(child.pid ?? 0), 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
-  rmSync(stateDir, { recursive: true, force: true });
+  // Normally stopped by the test itself; after a failure, stop it here (Ctrl-C, then SIGKILL).
+  await stack?.stop();
 });
 
 describe('npm run dev, fed by the sender CLI', () => {
@@ -163,12 +91,15 @@ describe('npm run dev, fed by the sender CLI', () => {
 
     const matching = [...ids].filter(([, type]) => type.startsWith('check.completed')).map(([id]) => id);
     expect(matching).toHaveLength(5);
-    const exampleDeliveries = (): Record_[] =>
+    const exampleDeliveries = (): LogRecord[] =>
       of('delivery').filter((d) => d.function === 'ExampleCheckCompleted');
-    await until(() => exampleDeliveries().length >= matching.length, 'a delivery per check.completed* event');
+    await stack.until(
+      () => exampleDeliveries().length >= matching.length,
+      'a delivery per check.completed* event',
+    );
 
     // Every request is in the log with its verdict; each event accepted once.
-    await until(() => of('request').length >= types.length * 2 + 1, 'every request in the log');
+    await stack.until(() => of('request').length >= types.length * 2 + 1, 'every request in the log');
     const requests = of('request');
     const accepted = requests.filter((r) => r.verdict === 'accepted').map((r) => r.eventId);
     expect(accepted.sort()).toEqual([...ids.keys()].sort());
@@ -177,9 +108,9 @@ describe('npm run dev, fed by the sender CLI', () => {
     ]);
 
     // Stop it, as Ctrl-C does, and let every last line out.
-    const pid = child.pid ?? 0;
+    const pid = stack.child.pid ?? 0;
     process.kill(pid, 'SIGINT');
-    expect(await exited).toEqual({ code: 0, signal: null });
+    expect(await stack.exited).toEqual({ code: 0, signal: null });
     expect(of('stopped')).toHaveLength(1);
 
     const deliveries = exampleDeliveries();
